@@ -1,0 +1,25 @@
+"""nbgrader configuration for the course (run nbgrader commands from the repo root).
+
+Source notebooks (with solutions and hidden tests) live in solutions/<ps>/,
+the generated student versions in exercises/<ps>/. Everything the grading
+produces (gradebook, submissions, autograded notebooks, feedback) stays under
+grading/, which git ignores.
+"""
+import os
+
+c = get_config()  # noqa: F821  (provided by nbgrader)
+
+c.CourseDirectory.course_id = "backprop-checked"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.submitted_directory = "grading/submitted"
+c.CourseDirectory.autograded_directory = "grading/autograded"
+c.CourseDirectory.feedback_directory = "grading/feedback"
+c.CourseDirectory.solution_directory = "grading/solution"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "grading", "gradebook.db"
+)
+# Student notebooks must not be able to hang the grader.
+c.Execute.timeout = 30
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
