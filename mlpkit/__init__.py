@@ -1,0 +1,45 @@
+"""mlpkit: a small, readable, checked multilayer perceptron in numpy.
+
+Modules (one concept each), loaded on first use so ``import mlpkit`` stays fast:
+
+================ =============================================================
+activations      identity, sigmoid, tanh, relu, leaky_relu, softmax (+ backward)
+losses           mse (4 reductions), mae, binary / categorical cross-entropy
+init             zeros, uniform, normal, Xavier/Glorot and He initialisers
+layers           Dense, Dropout
+network          Sequential: forward, backward, fit, predict, evaluate, save/load
+optimizers       SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSProp, Adam
+regularizers     L1, L2, ActivityL2, EarlyStopping
+gradcheck        finite-difference gradient checks with a per-parameter report
+data             XOR, ice-cream, moons, digits, (Fashion-)MNIST, helpers
+plots            loss curves, decision boundaries, loss surfaces
+conv             Conv2D, MaxPool2D, Flatten
+grading          checkers and diagnostics for the graded notebooks
+================ =============================================================
+
+Conventions: rows are samples; ``W`` has shape (d_in, d_out); ``Z = X @ W + b``;
+``A = g(Z)``; ``dZ = ∂L/∂Z``; losses take ``(y_true, y_pred)``; randomness comes from
+explicit ``rng`` arguments.
+"""
+import importlib
+
+from ._checks import ShapeError, TrainingDiverged
+
+__version__ = "0.1.0"
+__all__ = ["ShapeError", "TrainingDiverged", "__version__"]
+
+_SUBMODULES = ("activations", "losses", "init", "layers", "network", "optimizers", "regularizers",
+               "gradcheck", "data", "plots", "conv", "grading")
+
+
+def __getattr__(name):
+    """Import submodules lazily (PEP 562): ``mk.data`` imports mlpkit.data on first use."""
+    if name in _SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'mlpkit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES))

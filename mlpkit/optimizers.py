@@ -1,0 +1,198 @@
+"""Optimisers: gradient-descent variants with their state inside.
+
+Each has one method, ``step(params, grads)``, which updates every array of ``params`` in
+place from the matching array of ``grads`` (the lists ``model.parameters()`` and
+``model.gradients()``). The update rules follow ``torch.optim`` exactly (same defaults for
+ε placement and bias correction), so the first steps agree with PyTorch to round-off.
+Notation: θ a parameter, g its gradient, η the learning rate, t = 1, 2, ... the step.
+
+Scalars are kept as Python floats: a NumPy float64 scalar times a float32 array would
+silently promote the update to float64.
+"""
+import math
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "RMSProp", "Adam", "get"]
+
+
+class Optimizer:
+    """Base class: keeps one state slot per parameter array, created on the first step."""
+
+    def __init__(self, lr):
+        if not lr > 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate must be > 0, got {lr}")
+        self.lr = float(lr)
+        self.t = 0
+        self.state = None
+
+    def _init_state(self, params, n_slots):
+        if self.state is None or len(self.state) != len(params):
+            self.state = [[np.zeros_like(p) for _ in range(n_slots)] for p in params]
+
+    def step(self, params, grads):
+        if len(params) != len(grads):
+            raise ValueError(f"{type(self).__name__}.step: {len(params)} parameters but {len(grads)} gradients")
+        self.t += 1
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if p.shape != g.shape:
+                raise ValueError(f"{type(self).__name__}.step: parameter {i} has shape {p.shape} "
+                                 f"but its gradient has shape {g.shape}")
+            self._update(i, p, g)
+
+    def _update(self, i, p, g):
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v}" for k, v in vars(self).items() if k not in ("t", "state"))
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: θ ← θ − η g."""
+
+    def step(self, params, grads):
+        if len(params) != len(grads):
+            raise ValueError(f"SGD.step: {len(params)} parameters but {len(grads)} gradients")
+        self.t += 1
+        lr = self.lr
+        for p, g in zip(params, grads):
+            p -= lr * g
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum (torch ``SGD(momentum=μ)``): v ← μ v + g;  θ ← θ − η v.
+
+    (The textbook form v ← μv − ηg, θ ← θ + v is the same sequence for a constant η.)
+    """
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        super().__init__(lr)
+        self.momentum = float(momentum)
+
+    def step(self, params, grads):
+        self._init_state(params, 1)
+        super().step(params, grads)
+
+    def _update(self, i, p, g):
+        v = self.state[i][0]
+        if self.t == 1:
+            v[...] = g                      # torch starts the buffer at the first gradient
+        else:
+            v *= self.momentum
+            v += g
+        p -= self.lr * v
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum (torch ``SGD(momentum=μ, nesterov=True)``):
+    v ← μ v + g;  θ ← θ − η (g + μ v)."""
+
+    def _update(self, i, p, g):
+        v = self.state[i][0]
+        if self.t == 1:
+            v[...] = g
+        else:
+            v *= self.momentum
+            v += g
+        p -= self.lr * (g + self.momentum * v)
+
+
+class Adagrad(Optimizer):
+    """Adagrad: s ← s + g²;  θ ← θ − η g / (√s + ε)."""
+
+    def __init__(self, lr=0.01, eps=1e-10):
+        super().__init__(lr)
+        self.eps = float(eps)
+
+    def step(self, params, grads):
+        self._init_state(params, 1)
+        super().step(params, grads)
+
+    def _update(self, i, p, g):
+        s = self.state[i][0]
+        s += g * g
+        p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012), torch form:
+    s ← ρ s + (1 − ρ) g²;  Δ = √(u + ε) / √(s + ε) · g;  u ← ρ u + (1 − ρ) Δ²;  θ ← θ − η Δ."""
+
+    def __init__(self, lr=1.0, rho=0.9, eps=1e-6):
+        super().__init__(lr)
+        self.rho, self.eps = float(rho), float(eps)
+
+    def step(self, params, grads):
+        self._init_state(params, 2)
+        super().step(params, grads)
+
+    def _update(self, i, p, g):
+        s, u = self.state[i]
+        rho, eps = self.rho, self.eps
+        s *= rho
+        s += (1.0 - rho) * g * g
+        delta = np.sqrt(u + eps) / np.sqrt(s + eps) * g
+        u *= rho
+        u += (1.0 - rho) * delta * delta
+        p -= self.lr * delta
+
+
+class RMSProp(Optimizer):
+    """RMSProp (torch ``RMSprop(alpha=ρ)``): s ← ρ s + (1 − ρ) g²;  θ ← θ − η g / (√s + ε)."""
+
+    def __init__(self, lr=0.01, rho=0.99, eps=1e-8):
+        super().__init__(lr)
+        self.rho, self.eps = float(rho), float(eps)
+
+    def step(self, params, grads):
+        self._init_state(params, 1)
+        super().step(params, grads)
+
+    def _update(self, i, p, g):
+        s = self.state[i][0]
+        s *= self.rho
+        s += (1.0 - self.rho) * g * g
+        p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2014):
+    m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
+    m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);  θ ← θ − η m̂ / (√v̂ + ε)."""
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(lr)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def step(self, params, grads):
+        self._init_state(params, 2)
+        super().step(params, grads)
+
+    def _update(self, i, p, g):
+        m, v = self.state[i]
+        b1, b2 = self.beta1, self.beta2
+        m *= b1
+        m += (1.0 - b1) * g
+        v *= b2
+        v += (1.0 - b2) * g * g
+        c1 = 1.0 - b1 ** self.t                 # Python floats: no float64 promotion of float32 arrays
+        c2 = 1.0 - b2 ** self.t
+        # θ ← θ − η m̂ / (√v̂ + ε), written as in torch: step = η/c1, denominator √v/√c2 + ε
+        denom = np.sqrt(v) / math.sqrt(c2)
+        denom += self.eps
+        p -= (self.lr / c1) * m / denom
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
+              "adadelta": Adadelta, "rmsprop": RMSProp, "adam": Adam}
+
+
+def get(name, **kwargs):
+    """Build an optimiser by name ("sgd", "adam", ...) with keyword hyper-parameters."""
+    if isinstance(name, Optimizer):
+        return name
+    try:
+        return OPTIMIZERS[str(name).lower()](**kwargs)
+    except KeyError:
+        raise ValueError(f"unknown optimiser {name!r}; choose one of {sorted(OPTIMIZERS)}") from None
