@@ -11,7 +11,8 @@ network          Sequential: forward, backward, fit, predict, evaluate, save/loa
 optimizers       SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSProp, Adam
 regularizers     L1, L2, ActivityL2, EarlyStopping
 gradcheck        finite-difference gradient checks with a per-parameter report
-data             XOR, ice-cream, moons, digits, (Fashion-)MNIST, helpers
+data             XOR, ice-cream, moons, digits, helpers (split, one-hot, ...)
+idx              the IDX format; (Fashion-)MNIST loaders that work offline
 plots            loss curves, decision boundaries, loss surfaces
 conv             Conv2D, MaxPool2D, Flatten
 grading          checkers and diagnostics for the graded notebooks
@@ -29,7 +30,7 @@ __version__ = "0.1.0"
 __all__ = ["ShapeError", "TrainingDiverged", "__version__"]
 
 _SUBMODULES = ("activations", "losses", "init", "layers", "network", "optimizers", "regularizers",
-               "gradcheck", "data", "plots", "conv", "grading")
+               "gradcheck", "data", "idx", "plots", "conv", "grading")
 
 
 def __getattr__(name):
