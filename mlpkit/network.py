@@ -219,8 +219,11 @@ class Sequential:
             total = 0.0
             for start in range(0, n, bs):
                 Xb, yb = Xe[start:start + bs], ye[start:start + bs]
-                Y_hat = self.forward(Xb, training=True, check=False)
-                batch_loss = self.loss_fn(yb, Y_hat) + self.penalty()
+                # Overflow here means divergence: it is reported below as TrainingDiverged,
+                # with advice, rather than as a stream of RuntimeWarnings.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    Y_hat = self.forward(Xb, training=True, check=False)
+                    batch_loss = self.loss_fn(yb, Y_hat) + self.penalty()
                 if not np.isfinite(batch_loss):
                     if bar is not None:
                         bar.close()
