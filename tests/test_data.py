@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+import mlpkit as mk
+from mlpkit import data
+
+
+def test_xor_and_icecream():
+    X, y = data.xor()
+    assert X.shape == (4, 2) and np.array_equal(y.ravel(), [0, 1, 1, 0])
+    t, s = data.icecream()
+    assert t.shape == s.shape == (16, 1)
+    assert (t[0, 0], s[0, 0], t[-1, 0], s[-1, 0]) == (25, 10, 40, 41)
+
+
+def test_moons_and_digits_offline():
+    X, y = data.moons(250, noise=0.25, rng=7)
+    assert X.shape == (250, 2) and set(np.unique(y)) == {0.0, 1.0}
+    np.testing.assert_array_equal(X, data.moons(250, noise=0.25, rng=7)[0])
+    Xd, yd = data.digits()
+    assert Xd.shape == (1797, 64) and Xd.max() <= 1 and set(yd) == set(range(10))
+
+
+def test_one_hot_standardize_split_minibatches_bias():
+    np.testing.assert_array_equal(data.one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
+    X = np.random.default_rng(0).normal(5, 3, size=(100, 4))
+    Xs, mu, sd = data.standardize(X)
+    np.testing.assert_allclose(Xs.mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(Xs.std(0), 1)
+    Xtr, Xte, ytr, yte = data.train_test_split(X, np.arange(100), 0.25, rng=np.random.default_rng(1))
+    assert len(Xte) == 25 and len(Xtr) == 75 and not set(ytr) & set(yte)
+    batches = list(data.minibatches(X, np.arange(100), 32, rng=np.random.default_rng(2)))
+    assert [len(b[0]) for b in batches] == [32, 32, 32, 4]
+    assert sorted(np.concatenate([b[1] for b in batches])) == list(range(100))
+    np.testing.assert_array_equal(data.add_bias_column(np.array([[2.0], [3.0]])), [[1, 2], [1, 3]])
+    with pytest.raises(ValueError, match="needs rng"):
+        data.train_test_split(X, X)
+
+
+def test_bias_column_trick_equals_a_separate_bias():
+    rng = np.random.default_rng(3)
+    X, W, b = rng.normal(size=(5, 2)), rng.normal(size=(2, 3)), rng.normal(size=3)
+    np.testing.assert_allclose(data.add_bias_column(X) @ np.vstack([b, W]), X @ W + b)
