@@ -62,8 +62,8 @@ def _scale(reduction, N):
 def mse(y_true, y_pred, reduction="mean"):
     """Mean squared error, L = c · Σ (ŷ − y)², c set by ``reduction`` (see module docstring)."""
     y_true, y_pred = _check_pair(y_true, y_pred, "mse")
-    diff = y_pred - y_true
-    return float(_scale(reduction, diff.size) * np.sum(diff * diff))
+    diff = (y_pred - y_true).ravel()
+    return float(_scale(reduction, diff.size) * np.dot(diff, diff))     # Σ (ŷ − y)² as one dot product
 
 
 def mse_grad(y_true, y_pred, reduction="mean"):

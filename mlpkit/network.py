@@ -1,5 +1,6 @@
 """A sequential network: forward, backward, training loop, evaluation, save/load."""
 import json
+import math
 
 import numpy as np
 
@@ -145,7 +146,12 @@ class Sequential:
         return self
 
     def penalty(self):
-        return sum(layer.penalty() for layer in self.layers)
+        """Sum of the layers' regularisation terms (0.0 when no layer is regularised)."""
+        total = 0.0
+        for layer in self.layers:
+            if getattr(layer, "kernel_regularizer", None) is not None or getattr(layer, "activity_regularizer", None) is not None:
+                total += layer.penalty()
+        return total
 
     def loss(self, X, y, training=False):
         """Loss on (X, y) including regularisation penalties (dropout off unless training=True)."""
@@ -218,13 +224,13 @@ class Sequential:
                 Xe, ye = X, y
             total = 0.0
             for start in range(0, n, bs):
-                Xb, yb = Xe[start:start + bs], ye[start:start + bs]
+                Xb, yb = (Xe, ye) if bs >= n else (Xe[start:start + bs], ye[start:start + bs])
                 # Overflow here means divergence: it is reported below as TrainingDiverged,
                 # with advice, rather than as a stream of RuntimeWarnings.
                 with np.errstate(over="ignore", invalid="ignore"):
                     Y_hat = self.forward(Xb, training=True, check=False)
                     batch_loss = self.loss_fn(yb, Y_hat) + self.penalty()
-                if not np.isfinite(batch_loss):
+                if not math.isfinite(batch_loss):
                     if bar is not None:
                         bar.close()
                     lr = getattr(optimizer, "lr", None)
@@ -247,7 +253,7 @@ class Sequential:
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
                 bar.update(1)
-            if any(cb.on_epoch_end(self, epoch, logs) for cb in callbacks):
+            if callbacks and any(cb.on_epoch_end(self, epoch, logs) for cb in callbacks):
                 break
         if bar is not None:
             bar.close()

@@ -14,7 +14,7 @@ def test_sigmoid_is_stable_for_huge_inputs(dtype):
         warnings.simplefilter("error")
         A = act.sigmoid(Z)
     assert A.dtype == dtype
-    assert np.all(np.isfinite(A)) and A[0] == 0.0 and A[-1] == 1.0 and A[3] == 0.5
+    assert np.all(np.isfinite(A)) and A[0] < 1e-30 and A[1] < 1e-30 and A[-1] == 1.0 and A[3] == 0.5
     np.testing.assert_allclose(A[2], np.exp(-50.0) / (1.0 + np.exp(-50.0)), rtol=1e-5)
 
 
