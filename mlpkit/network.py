@@ -84,7 +84,7 @@ class Sequential:
             raise TypeError(f"all layers of a network must share one dtype, got {listing}. "
                             f"Build every layer with the same dtype=.")
         self.dtype = next((l.dtype for l in self.layers if hasattr(l, "dtype")), np.dtype(np.float64))
-        self.n_in = next((l.n_in for l in self.layers if hasattr(l, "n_in")), None)
+        self.n_in = getattr(self.layers[0], "n_in", None)   # None when the first layer is not dense (conv)
         self.history = None
 
     def __repr__(self):
@@ -98,6 +98,8 @@ class Sequential:
             X = X.astype(self.dtype)      # cast ONCE here, never per batch
         if self.n_in is not None:
             return check_input(X, self.n_in, self.layers[0].label, self.dtype)
+        if not np.isfinite(X).all():
+            raise ValueError(f"X (shape {X.shape}) contains NaN or inf; remove or impute them first")
         return X
 
     def _check_y(self, y, n):
