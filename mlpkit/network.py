@@ -215,8 +215,14 @@ class Sequential:
             cb.on_train_begin(self)
         bar = None
         if verbose:
+            import sys
+
             from tqdm import tqdm
-            bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True, mininterval=0.5)
+            # In a terminal the bar redraws twice a second; in a notebook or a log every redraw
+            # would be a new line, so there it shows only the start and the final state.
+            interval = 0.5 if sys.stderr.isatty() else 3600.0
+            bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True, mininterval=interval,
+                       file=sys.stderr)
         params = self.parameters()
         for epoch in range(1, epochs + 1):
             if shuffle and bs < n:
