@@ -23,3 +23,17 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(
 # Student notebooks must not be able to hang the grader.
 c.Execute.timeout = 30
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Autograding: nbgrader's own pipeline plus the completion marks of mlpkit.grading
+# (a test cell scores only if it ran to its last line with the checking helpers intact).
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute,  # noqa: E402
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+
+from mlpkit.grading_nbgrader import ProvideSecret, RequireCompletion  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    ProvideSecret, Execute, RequireCompletion, IgnorePattern, ClearMetadataPreprocessor,
+    LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+]
+c.LimitOutput.max_lines = 200          # an output flood is cut, not stored
