@@ -1,0 +1,69 @@
+"""Helpers for the tests that run real `nbgrader autograde` in a temporary course folder."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_course(tmp_path, assignment):
+    """A throw-away course: the repo's nbgrader_config.py, one assignment's source, released."""
+    course = tmp_path / "course"
+    (course / "solutions").mkdir(parents=True)
+    shutil.copytree(ROOT / "solutions" / assignment, course / "solutions" / assignment)
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    (course / "grading").mkdir()
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+                    "--log-level=ERROR"], cwd=course, check=True, capture_output=True)
+    return course
+
+
+def solution_sources(assignment):
+    nb = json.loads((ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text())
+    return {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("solution")}
+
+
+def student_notebook(course, assignment, fill=(), replace=None):
+    """The released notebook with the solution cells in `fill` answered ("all" for every one)
+    and the cells in `replace` given a new source."""
+    nb = json.loads((course / "exercises" / assignment / f"{assignment}.ipynb").read_text())
+    answers = solution_sources(assignment)
+    for cell in nb["cells"]:
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if cell["metadata"].get("nbgrader", {}).get("solution") and (fill == "all" or gid in fill):
+            cell["source"] = answers[gid]
+        if replace and gid in replace:
+            cell["source"] = replace[gid]
+    return nb
+
+
+def submit(course, assignment, student, notebook):
+    """Put a submission in place: a notebook dict, or raw text (for broken files)."""
+    folder = course / "grading" / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    text = notebook if isinstance(notebook, str) else json.dumps(notebook)
+    (folder / f"{assignment}.ipynb").write_text(text)
+
+
+def autograde(course, assignment, students=()):
+    """Run the instructor command; return {student: (status, score)} and the printed summary."""
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), "autograde", assignment, *students],
+                            cwd=course, capture_output=True, text=True, timeout=1800)
+    scores = {}
+    sys.path.insert(0, str(ROOT / "tools"))
+    from nbgrader.api import Gradebook, MissingEntry
+    with Gradebook("sqlite:///" + str(course / "grading" / "gradebook.db")) as gb:
+        for line in result.stdout.splitlines()[1:]:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            student, status = parts[0], parts[1]
+            try:
+                score = gb.find_submission(assignment, student).score if status == "graded" else None
+            except MissingEntry:
+                score = None
+            scores[student] = (status, score)
+    return scores, result.stdout
