@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path.cwd()
-WALL_SECONDS = 300              # per student, whole notebook
+WALL_SECONDS = int(os.environ.get("MLPKIT_GRADE_WALL_SECONDS", 300))   # per student, whole notebook
 MEMORY_BYTES = 4 * 1024 ** 3    # address space per process (kernel included)
 CPU_SECONDS = 240
 FILE_BYTES = 200 * 1024 ** 2
