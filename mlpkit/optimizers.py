@@ -17,7 +17,9 @@ __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "R
 
 
 class Optimizer:
-    """Base class: keeps one state slot per parameter array, created on the first step."""
+    """Base class: keeps ``slots`` state arrays per parameter array, created on the first step."""
+
+    slots = 0
 
     def __init__(self, lr):
         if not lr > 0:
@@ -33,6 +35,8 @@ class Optimizer:
     def step(self, params, grads):
         if len(params) != len(grads):
             raise ValueError(f"{type(self).__name__}.step: {len(params)} parameters but {len(grads)} gradients")
+        if self.slots:
+            self._init_state(params, self.slots)
         self.t += 1
         for i, (p, g) in enumerate(zip(params, grads)):
             if p.shape != g.shape:
@@ -70,18 +74,20 @@ class Momentum(Optimizer):
         super().__init__(lr)
         self.momentum = float(momentum)
 
-    def step(self, params, grads):
-        self._init_state(params, 1)
-        super().step(params, grads)
+    slots = 1
 
-    def _update(self, i, p, g):
+    def _velocity(self, i, g):
+        """v ← μ v + g (torch starts the buffer at the first gradient)."""
         v = self.state[i][0]
         if self.t == 1:
-            v[...] = g                      # torch starts the buffer at the first gradient
+            v[...] = g
         else:
             v *= self.momentum
             v += g
-        p -= self.lr * v
+        return v
+
+    def _update(self, i, p, g):
+        p -= self.lr * self._velocity(i, g)
 
 
 class Nesterov(Momentum):
@@ -89,13 +95,7 @@ class Nesterov(Momentum):
     v ← μ v + g;  θ ← θ − η (g + μ v)."""
 
     def _update(self, i, p, g):
-        v = self.state[i][0]
-        if self.t == 1:
-            v[...] = g
-        else:
-            v *= self.momentum
-            v += g
-        p -= self.lr * (g + self.momentum * v)
+        p -= self.lr * (g + self.momentum * self._velocity(i, g))
 
 
 class Adagrad(Optimizer):
@@ -105,9 +105,7 @@ class Adagrad(Optimizer):
         super().__init__(lr)
         self.eps = float(eps)
 
-    def step(self, params, grads):
-        self._init_state(params, 1)
-        super().step(params, grads)
+    slots = 1
 
     def _update(self, i, p, g):
         s = self.state[i][0]
@@ -123,9 +121,7 @@ class Adadelta(Optimizer):
         super().__init__(lr)
         self.rho, self.eps = float(rho), float(eps)
 
-    def step(self, params, grads):
-        self._init_state(params, 2)
-        super().step(params, grads)
+    slots = 2
 
     def _update(self, i, p, g):
         s, u = self.state[i]
@@ -145,9 +141,7 @@ class RMSProp(Optimizer):
         super().__init__(lr)
         self.rho, self.eps = float(rho), float(eps)
 
-    def step(self, params, grads):
-        self._init_state(params, 1)
-        super().step(params, grads)
+    slots = 1
 
     def _update(self, i, p, g):
         s = self.state[i][0]
@@ -165,9 +159,7 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
-    def step(self, params, grads):
-        self._init_state(params, 2)
-        super().step(params, grads)
+    slots = 2
 
     def _update(self, i, p, g):
         m, v = self.state[i]
