@@ -37,3 +37,12 @@ c.Autograde.autograde_preprocessors = [
     LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 c.LimitOutput.max_lines = 200          # an output flood is cut, not stored
+
+# Feedback shows students what failed, never the hidden tests: their code is cleared from the
+# test cells and tracebacks (which quote the failing line) are cut to the error message.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+from mlpkit.grading_nbgrader import ShortenTracebacks  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ShortenTracebacks, CSSHTMLHeaderPreprocessor]

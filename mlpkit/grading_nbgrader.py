@@ -59,3 +59,18 @@ class RequireCompletion(NbGraderPreprocessor):
                 cell.outputs.append(error)
                 self.log.warning("test cell %s has no valid completion mark", meta.get("grade_id"))
         return nb, resources
+
+
+class ShortenTracebacks(NbGraderPreprocessor):
+    """For feedback: replace each error's traceback by its last line ("GradingError: …").
+
+    A traceback quotes the source line that failed, which in a test cell may be a hidden
+    test; the message of ``mlpkit.grading``'s checks already says what is wrong.
+    """
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if output.output_type == "error":
+                    output.traceback = [f"{output.ename}: {output.evalue}"]
+        return nb, resources

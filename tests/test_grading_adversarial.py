@@ -103,3 +103,25 @@ def test_regrading_is_safe(graded):
     again, summary = autograde(course, A, ["solution", "allclose_patched", "not_json"])
     assert again["solution"] == scores["solution"] and again["allclose_patched"] == scores["allclose_patched"]
     assert again["not_json"][0] == "error"
+
+
+def test_feedback_shows_messages_but_no_hidden_test_code(graded):
+    import re
+    import subprocess
+    import sys
+
+    from grading_support import ROOT
+    course, _, _, _ = graded
+    subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), "feedback", A], cwd=course, check=True,
+                   capture_output=True, timeout=600)
+    source = json.loads((ROOT / "solutions" / A / f"{A}.ipynb").read_text())
+    hidden = set()
+    for cell in source["cells"]:
+        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", "".join(cell["source"]), flags=re.S):
+            hidden |= {line.strip() for line in block.splitlines() if len(line.strip()) > 20}
+    html = (course / "grading" / "feedback" / "exception_in_cell" / A / f"{A}.html").read_text()
+    assert "NameError" in html                                   # the student sees what failed...
+    import html as html_lib
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+    leaked = [line for line in hidden if line in text]
+    assert not leaked, leaked[:3]                                # ...but none of the hidden tests
