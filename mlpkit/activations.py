@@ -32,7 +32,8 @@ _EXP_MAX = {8: 700.0, 4: 80.0, 2: 11.0}   # largest safe exponent by float size 
 
 def _as_float(Z):
     """Z as a float array (integers become float64; float32 stays float32)."""
-    Z = np.asarray(Z)
+    if type(Z) is not np.ndarray:
+        Z = np.asarray(Z)
     return Z if Z.dtype.kind == "f" else Z.astype(np.float64)
 
 
@@ -69,12 +70,13 @@ def sigmoid(Z):
     A : ndarray, same shape and dtype as Z (float64 for integer input), entries in [0, 1]
     """
     Z = _as_float(Z)
-    E = -np.atleast_1d(Z)                                # a fresh array to work in, in place
+    if Z.ndim == 0:
+        return sigmoid(Z.reshape(1))[0]
+    E = np.negative(Z)                                 # a fresh array to work in, in place
     np.minimum(E, _EXP_MAX[E.dtype.itemsize], out=E)   # e^{-z} stays finite: no overflow, no warning
     np.exp(E, out=E)
     E += 1.0
-    np.reciprocal(E, out=E)
-    return E if Z.ndim else E[0]
+    return np.reciprocal(E, out=E)
 
 
 def sigmoid_prime(Z):

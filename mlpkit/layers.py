@@ -109,7 +109,7 @@ class Dense(Layer):
             X = check_input(X, self.n_in, self.label, self.dtype)
         self.X = X
         self.Z = X @ self.W + self.b          # (n, d_in) @ (d_in, d_out) + (d_out,) broadcast over rows
-        self.A = self.activation.forward(self.Z)
+        self.A = self.activation.fn(self.Z)
         return self.A
 
     def backward(self, dA, need_dX=True):

@@ -135,8 +135,8 @@ class Sequential:
         Y_hat = last.A
         if check:
             y_true = self._check_y(y_true, Y_hat.shape[0])
-        fused = (isinstance(last, Dense) and last.activity_regularizer is None
-                 and self.loss_fn.fused_activation == last.activation.name)
+        fused = (self.loss_fn.fused_activation is not None and isinstance(last, Dense)
+                 and last.activity_regularizer is None and self.loss_fn.fused_activation == last.activation.name)
         need_dX = len(self.layers) > 1
         if fused:
             grad = last.backward_from_dZ(self.loss_fn.gradient_wrt_logits(y_true, Y_hat), need_dX=need_dX)
