@@ -153,27 +153,35 @@ class RMSProp(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2014):
     m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
-    m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);  θ ← θ − η m̂ / (√v̂ + ε)."""
+    m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);  θ ← θ − η m̂ / (√v̂ + ε).
+
+    Computed in place in one scratch buffer per parameter (no temporary arrays per step),
+    in torch's order: denominator √v / √(1 − β₂ᵗ) + ε, step η / (1 − β₁ᵗ).
+    """
+
+    slots = 3                                   # m, v, and a scratch buffer
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
-    slots = 2
-
     def _update(self, i, p, g):
-        m, v = self.state[i]
+        m, v, tmp = self.state[i]
         b1, b2 = self.beta1, self.beta2
         m *= b1
-        m += (1.0 - b1) * g
+        np.multiply(g, 1.0 - b1, out=tmp)
+        m += tmp                                # m ← β₁ m + (1 − β₁) g
         v *= b2
-        v += (1.0 - b2) * g * g
-        c1 = 1.0 - b1 ** self.t                 # Python floats: no float64 promotion of float32 arrays
-        c2 = 1.0 - b2 ** self.t
-        # θ ← θ − η m̂ / (√v̂ + ε), written as in torch: step = η/c1, denominator √v/√c2 + ε
-        denom = np.sqrt(v) / math.sqrt(c2)
-        denom += self.eps
-        p -= (self.lr / c1) * m / denom
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
+        v += tmp                                # v ← β₂ v + (1 − β₂) g²
+        # Python floats: a NumPy float64 scalar would promote float32 arrays to float64
+        np.sqrt(v, out=tmp)
+        tmp *= 1.0 / math.sqrt(1.0 - b2 ** self.t)
+        tmp += self.eps                         # √v̂ + ε
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr / (1.0 - b1 ** self.t)   # η m̂ / (√v̂ + ε)
+        p -= tmp
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
