@@ -12,7 +12,8 @@ RIGHT = '''def backprop(X, Y, W1, b1, W2, b2):
 SUBMISSIONS = {
     "output_layer_right_hidden_wrong": {"replace": {"backprop": RIGHT.replace(
         "dZ1 = (dZ2 @ W2.T) * A1 * (1 - A1)", "dZ1 = dZ2 @ W2.T")}, "expected": 3.0},
-    "gradient_check_only": {"fill": ["numgrad"], "expected": 4.0},
+    "gradient_check_only": {"fill": ["numgrad"], "expected": 2.0},
+    "hand_table_only": {"fill": ["hand_table"], "expected": 2.0},
 }
 
 MUTATIONS = {
@@ -29,5 +30,13 @@ MUTATIONS = {
     for i in np.ndindex(W.shape):
         W[i] += h
         grad[i] = (f() - base) / h
-    return grad'''}, "max_score": 6.0},
+    return grad'''}, "max_score": 8.0},
+    "hand_table_forgets_derivative": {"replace": {"hand_table": '''z1 = x @ W1h + b1h
+a1 = sig(z1)
+z2 = a1 @ W2h + b2h
+a2 = sig(z2)
+d2 = a2 - y_one
+d1 = d2 @ W2h.T
+table = {"z1": z1, "a1": a1, "z2": z2, "a2": a2, "d2": d2, "d1": d1, "dW2": a1.T @ d2, "dW1": x.T @ d1}'''},
+                                      "max_score": 8.0},
 }
