@@ -117,8 +117,12 @@ def relu_prime(Z):
 
 
 def relu_backward(dA, Z):
-    """Backward of ReLU. Takes **Z**: ``dZ = dA ⊙ [Z > 0]``."""
-    return dA * (Z > 0)
+    """Backward of ReLU. Takes **Z**: ``dZ = dA ⊙ [Z > 0]``.
+
+    ``np.heaviside(Z, 0)`` is the float step function [Z > 0] (0 at the kink), one ufunc call
+    instead of a comparison plus a bool→float cast.
+    """
+    return dA * np.heaviside(Z, 0.0)
 
 
 def leaky_relu(Z, alpha=0.01):

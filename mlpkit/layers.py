@@ -84,7 +84,7 @@ class Dense(Layer):
             if int(value) != value or value < 1:
                 raise ValueError(f"Dense: {arg} must be a positive integer, got {value!r}")
         self.n_in, self.n_out = int(n_in), int(n_out)
-        self.activation = activations.get(activation)
+        self.activation = activation          # the setter also binds the backward form
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise TypeError(f"Dense: dtype must be a float type (float64 or float32), got {self.dtype}")
@@ -97,6 +97,26 @@ class Dense(Layer):
         self.kernel_regularizer = kernel_regularizer
         self.activity_regularizer = activity_regularizer
         self.X = self.Z = self.A = self.dZ = None
+
+    @property
+    def activation(self):
+        """The layer's :class:`~mlpkit.activations.Activation` (assign a name or an Activation)."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, value):
+        self._activation = activations.get(value)
+        self._bind_activation_backward()
+
+    def _bind_activation_backward(self):
+        """Pick, once, the form of dZ = dA ⊙ g'(·) this activation needs (A, Z or nothing)."""
+        fn = self._activation.backward_fn
+        if self._activation.uses == "A":
+            self._activation_backward = lambda dA: fn(dA, self.A)
+        elif self._activation.uses == "Z":
+            self._activation_backward = lambda dA: fn(dA, self.Z)
+        else:
+            self._activation_backward = lambda dA: dA
 
     def __repr__(self):
         return (f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r}, "
@@ -122,7 +142,7 @@ class Dense(Layer):
                              f"(same as its output A), got {dA.shape}")
         if self.activity_regularizer is not None:
             dA = dA + self.activity_regularizer.gradient(self.A)
-        return self.backward_from_dZ(self.activation.backward(dA, self.Z, self.A), need_dX)
+        return self.backward_from_dZ(self._activation_backward(dA), need_dX)
 
     def backward_from_dZ(self, dZ, need_dX=True):
         """Backward from the delta dZ = ∂L/∂Z directly (the fused softmax/sigmoid + CE path).
