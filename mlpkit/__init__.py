@@ -7,7 +7,9 @@ activations      identity, sigmoid, tanh, relu, leaky_relu, softmax (+ backward)
 losses           mse (4 reductions), mae, binary / categorical cross-entropy
 init             zeros, uniform, normal, Xavier/Glorot and He initialisers
 layers           Dense, Dropout
-network          Sequential: forward, backward, fit, predict, evaluate, save/load
+network          Sequential: forward, backward, predict, evaluate
+training         fit: the training loop, History, metrics
+persistence      save/load a network as one .npz file
 optimizers       SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSProp, Adam
 regularizers     L1, L2, ActivityL2, EarlyStopping
 gradcheck        finite-difference gradient checks with a per-parameter report
@@ -29,8 +31,8 @@ from ._checks import ShapeError, TrainingDiverged
 __version__ = "0.1.0"
 __all__ = ["ShapeError", "TrainingDiverged", "__version__"]
 
-_SUBMODULES = ("activations", "losses", "init", "layers", "network", "optimizers", "regularizers",
-               "gradcheck", "data", "idx", "plots", "conv", "grading")
+_SUBMODULES = ("activations", "losses", "init", "layers", "network", "training", "persistence",
+               "optimizers", "regularizers", "gradcheck", "data", "idx", "plots", "conv", "grading")
 
 
 def __getattr__(name):

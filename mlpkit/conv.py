@@ -1,18 +1,19 @@
-"""Convolution and pooling layers for images in (n, C, H, W) layout (batch first).
+"""Convolution and pooling layers for images stored batch first, channels first: (n, C, H, W).
 
 A convolution with C_out filters of size k×k slides each filter over every k×k patch of
-the input (stride 1, no padding), so the output is (n, C_out, H − k + 1, W − k + 1):
+the input (stride 1, no padding, "valid"), so the output is (n, C_out, H − k + 1, W − k + 1):
 
-    Z[i, o, r, c] = Σ_{ch, u, v} X[i, ch, r + u, c + v] · W[o, ch, u, v] + b[o]
+    Z[i, o, r, c] = Σ_{ch, u, v} X[i, ch, r + u, c + v] · W[o, ch, u, v] + b[o]        (conv)
 
-Written with patches ("im2col"): gather every patch of the batch as a row of a matrix P
-(n·H'·W' rows, C·k·k columns); then the convolution is one matrix product P @ Wm, Wm =
-W reshaped to (C·k·k, C_out) — exactly a Dense layer applied to every patch. So its
-backward pass is the dense one: dWm = Pᵀ dZ, db = Σ dZ, dP = dZ Wmᵀ, and dX adds each
-patch's gradient back where the patch came from ("col2im").
+Computed with patches ("im2col"): gather every patch of the batch as a row of a matrix P
+(n·H'·W' rows, C·k·k columns); then (conv) is one matrix product P @ Wm + b with Wm = W
+reshaped to (C·k·k, C_out) — exactly a Dense layer applied to every patch. So its backward
+pass is the dense one: dWm = Pᵀ dZ, db = Σ dZ, dP = dZ Wmᵀ, and dX adds each patch's
+gradient back to the pixels the patch came from ("col2im").
 
 Max pooling keeps the largest value of each non-overlapping p×p window; its gradient flows
-only to that position.
+only to that position. Flatten turns (n, C, H, W) into the (n, C·H·W) rows a Dense layer reads.
+All three follow the layer protocol of :mod:`mlpkit.layers` and plug into ``Sequential``.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -23,118 +24,189 @@ from .layers import Layer
 __all__ = ["Conv2D", "MaxPool2D", "Flatten"]
 
 
-def _check_images(X, label, channels=None):
+def _check_images(X, label, channels=None, min_hw=1):
+    """Validate a batch of images (n, C, H, W); return it as an ndarray."""
+    X = np.asarray(X)
     if X.ndim != 4:
-        raise ValueError(f"{label} expects images of shape (n, C, H, W), got {X.shape}; "
-                         f"reshape flat 8×8 images with X.reshape(-1, 1, 8, 8)")
+        raise ValueError(f"{label} expects images of shape (n, C, H, W), got an array of shape {X.shape}. "
+                         f"Reshape flat images with X.reshape(n, C, H, W), e.g. X.reshape(-1, 1, 8, 8) "
+                         f"for the 8×8 digits.")
     if channels is not None and X.shape[1] != channels:
-        raise ValueError(f"{label} expects {channels} channels, got X of shape {X.shape}")
+        raise ValueError(f"{label} expects {channels} channel(s) (axis 1), got X of shape {X.shape}. "
+                         f"Build the layer with in_channels={X.shape[1]} or pass images as (n, C, H, W).")
+    if min(X.shape[2:]) < min_hw:
+        raise ValueError(f"{label} needs images at least {min_hw}×{min_hw}, got X of shape {X.shape}. "
+                         f"Use a smaller kernel_size / pool_size or fewer pooling layers before it.")
+    return X
+
+
+def _positive_int(value, what, layer):
+    if int(value) != value or value < 1:
+        raise ValueError(f"{layer}: {what} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 class Conv2D(Layer):
-    """2-D convolution, stride 1, no padding, followed by an activation.
+    """2-D convolution (stride 1, no padding) followed by an elementwise activation.
 
     Parameters
     ----------
     in_channels, out_channels, kernel_size : int
+        C, C_out and k: the layer has C_out filters of shape (C, k, k).
     activation : str, default "relu"
-    init : str, default "he_uniform" (fan_in = in_channels · k²)
+        Any elementwise activation of :mod:`mlpkit.activations` (not softmax).
+    init : str or callable, default "he_uniform"
+        Initialiser called with fan_in = C·k² and fan_out = C_out; biases start at zero.
     rng : numpy.random.Generator
-    dtype : float dtype
+    dtype : float dtype, default float64
+    name : str, optional
 
     Attributes
     ----------
-    W : (out_channels, in_channels, k, k);  b : (out_channels,);  dW, db: their gradients
+    W : (C_out, C, k, k)   b : (C_out,)   dW, db : their gradients, set by :meth:`backward`
+    P : (n·H'·W', C·k²)    the patches of the last forward pass; Z, A : (n, C_out, H', W')
     """
+
+    param_names = ("W", "b")
 
     def __init__(self, in_channels, out_channels, kernel_size, activation="relu", init="he_uniform",
                  rng=None, dtype=np.float64, name=None):
-        self.c_in, self.c_out, self.k = int(in_channels), int(out_channels), int(kernel_size)
+        self.c_in = _positive_int(in_channels, "in_channels", "Conv2D")
+        self.c_out = _positive_int(out_channels, "out_channels", "Conv2D")
+        self.k = _positive_int(kernel_size, "kernel_size", "Conv2D")
         self.activation = activations.get(activation)
+        if self.activation.prime is None:
+            raise ValueError(f"Conv2D: activation {self.activation.name!r} is not elementwise; use relu, "
+                             f"tanh, sigmoid, ... and put a softmax Dense layer after Flatten")
         self.dtype = np.dtype(dtype)
+        if self.dtype.kind != "f":
+            raise TypeError(f"Conv2D: dtype must be a float type, got {self.dtype}")
         self.name = name
-        fan_in = self.c_in * self.k * self.k
-        Wm = initializers.get(init)(fan_in, self.c_out, rng=rng, dtype=self.dtype)   # (C·k·k, C_out)
+        Wm = initializers.get(init)(self.c_in * self.k * self.k, self.c_out, rng=rng, dtype=self.dtype)
+        # Wm[(ch, u, v), o] → W[o, ch, u, v]: column o of Wm is filter o, read channel-major
         self.W = np.ascontiguousarray(Wm.T.reshape(self.c_out, self.c_in, self.k, self.k))
         self.b = np.zeros(self.c_out, dtype=self.dtype)
         self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
+        self.P = self.Z = self.A = None
 
     def __repr__(self):
         return f"Conv2D({self.c_in}, {self.c_out}, {self.k}, activation={self.activation.name!r})"
 
+    def output_shape(self, H, W):
+        """(C_out, H − k + 1, W − k + 1) for an input of height H and width W."""
+        return self.c_out, H - self.k + 1, W - self.k + 1
+
     def forward(self, X, training=True, check=True):
-        _check_images(X, self.label, self.c_in)
+        """A = g(Z) with Z from (conv); caches the patches P, Z and A."""
+        X = _check_images(X, self.label, self.c_in, self.k)    # O(1) shape checks: always done
+        if X.dtype != self.dtype:
+            X = X.astype(self.dtype)
         n, _, H, Wd = X.shape
         self.X_shape = X.shape
         self.out_hw = (H - self.k + 1, Wd - self.k + 1)
-        # patches: (n, C, H', W', k, k) → rows (n·H'·W', C·k·k), channel-major like W's columns
+        # Stride trick, no copy: windows[i, ch, r, c, u, v] = X[i, ch, r + u, c + v], the factor of (conv).
         windows = sliding_window_view(X, (self.k, self.k), axis=(2, 3))
+        # im2col: one row per (i, r, c), columns ordered (ch, u, v) like Wm's rows (this reshape copies).
         self.P = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * self.out_hw[0] * self.out_hw[1], -1)
         Wm = self.W.reshape(self.c_out, -1).T                  # (C·k·k, C_out)
-        Zm = self.P @ Wm + self.b                              # a dense layer on every patch
+        Zm = self.P @ Wm + self.b                              # (conv) for every (i, r, c) at once
         self.Z = Zm.reshape(n, *self.out_hw, self.c_out).transpose(0, 3, 1, 2)
         self.A = self.activation.forward(self.Z)
         return self.A
 
     def backward(self, dA, need_dX=True):
-        dZ = self.activation.backward(dA, self.Z, self.A)      # (n, C_out, H', W')
+        """Given dA = ∂L/∂A (n, C_out, H', W'): set dW, db and return dX (n, C, H, W)."""
+        if self.P is None:
+            raise RuntimeError(f"{self.label}: call forward before backward")
+        if dA.shape != self.A.shape:
+            raise ValueError(f"{self.label}: backward expects dA of shape {self.A.shape} (same as its "
+                             f"output A), got {dA.shape}")
+        dZ = self.activation.backward(dA, self.Z, self.A)      # δ = dA ⊙ g'(Z)
         n = dZ.shape[0]
-        dZm = dZ.transpose(0, 2, 3, 1).reshape(-1, self.c_out)
-        Wm = self.W.reshape(self.c_out, -1).T
-        self.dW = (self.P.T @ dZm).T.reshape(self.W.shape)     # dWm = Pᵀ dZ
-        self.db = dZm.sum(axis=0)
+        dZm = dZ.transpose(0, 2, 3, 1).reshape(-1, self.c_out)  # rows (i, r, c), like P
+        self.dW = (self.P.T @ dZm).T.reshape(self.W.shape)     # dWm = Pᵀ δ, summed over all patches
+        self.db = dZm.sum(axis=0)                              # each bias is used at every position
         if not need_dX:
             return None
-        dP = (dZm @ Wm.T).reshape(n, *self.out_hw, self.c_in, self.k, self.k)
+        Wm = self.W.reshape(self.c_out, -1).T
+        dP = (dZm @ Wm.T).reshape(n, *self.out_hw, self.c_in, self.k, self.k)   # dP = δ Wmᵀ
         dX = np.zeros(self.X_shape, dtype=dZ.dtype)
         Hp, Wp = self.out_hw
-        for u in range(self.k):                                # col2im: each offset adds its slice back
+        for u in range(self.k):       # col2im: pixel (r + u, c + v) receives dP[i, r, c, ch, u, v]
             for v in range(self.k):
                 dX[:, :, u:u + Hp, v:v + Wp] += dP[:, :, :, :, u, v].transpose(0, 3, 1, 2)
         return dX
 
-    def parameters(self):
-        return [self.W, self.b]
-
-    def gradients(self):
-        return [self.dW, self.db]
+    def config(self):
+        return {"type": "Conv2D", "in_channels": self.c_in, "out_channels": self.c_out,
+                "kernel_size": self.k, "activation": self.activation.name, "dtype": self.dtype.name,
+                "name": self.name}
 
 
 class MaxPool2D(Layer):
-    """Non-overlapping max pooling with a p×p window (H and W must be divisible by p)."""
+    """Non-overlapping max pooling with a p×p window: (n, C, H, W) → (n, C, H/p, W/p).
+
+    H and W must be divisible by p. The backward pass sends each output's gradient to the
+    position of its window's maximum (the first one, on ties) and zero elsewhere.
+    """
 
     def __init__(self, pool_size=2, name=None):
-        self.p = int(pool_size)
+        self.p = _positive_int(pool_size, "pool_size", "MaxPool2D")
         self.name = name
+        self.arg = None
 
     def __repr__(self):
         return f"MaxPool2D({self.p})"
 
     def forward(self, X, training=True, check=True):
-        _check_images(X, self.label)
+        X = _check_images(X, self.label, min_hw=self.p)
         n, C, H, W = X.shape
         p = self.p
         if H % p or W % p:
-            raise ValueError(f"{self.label}: height and width ({H}, {W}) must be divisible by {p}")
+            raise ValueError(f"{self.label}: height and width ({H}, {W}) of X {X.shape} must be divisible "
+                             f"by {p}; change the previous layer's kernel size or crop the images")
+        # (n, C, H/p, p, W/p, p) → windows[i, ch, R, S, :] = the p·p values of window (R, S)
         windows = X.reshape(n, C, H // p, p, W // p, p).transpose(0, 1, 2, 4, 3, 5).reshape(n, C, H // p, W // p, p * p)
         self.arg = windows.argmax(axis=-1)                     # where each maximum sits in its window
         self.X_shape = X.shape
         return np.take_along_axis(windows, self.arg[..., None], axis=-1)[..., 0]
 
     def backward(self, dA, need_dX=True):
+        if self.arg is None:
+            raise RuntimeError(f"{self.label}: call forward before backward")
+        if dA.shape != self.arg.shape:
+            raise ValueError(f"{self.label}: backward expects dA of shape {self.arg.shape}, got {dA.shape}")
         n, C, H, W = self.X_shape
         p = self.p
         dwin = np.zeros((n, C, H // p, W // p, p * p), dtype=dA.dtype)
         np.put_along_axis(dwin, self.arg[..., None], dA[..., None], axis=-1)   # gradient to the max only
         return dwin.reshape(n, C, H // p, W // p, p, p).transpose(0, 1, 2, 4, 3, 5).reshape(self.X_shape)
 
+    def config(self):
+        return {"type": "MaxPool2D", "pool_size": self.p, "name": self.name}
+
 
 class Flatten(Layer):
-    """(n, C, H, W) → (n, C·H·W), so that Dense layers can follow."""
+    """(n, C, H, W) → (n, C·H·W), row-major (pixel (r, c) of channel ch goes to column ch·H·W + r·W + c)."""
+
+    def __init__(self, name=None):
+        self.name = name
+        self.X_shape = None
+
+    def __repr__(self):
+        return "Flatten()"
 
     def forward(self, X, training=True, check=True):
+        X = np.asarray(X)
+        if X.ndim < 2:
+            raise ValueError(f"{self.label} expects a batch (n, ...), got an array of shape {X.shape}")
         self.X_shape = X.shape
         return X.reshape(X.shape[0], -1)
 
     def backward(self, dA, need_dX=True):
+        if self.X_shape is None:
+            raise RuntimeError(f"{self.label}: call forward before backward")
         return dA.reshape(self.X_shape)
+
+    def config(self):
+        return {"type": "Flatten", "name": self.name}

@@ -4,7 +4,8 @@ The layer protocol, shared with :mod:`mlpkit.conv`:
 
 * ``forward(X, training=True) -> A`` caches what the backward pass needs;
 * ``backward(dA) -> dX`` takes ``∂L/∂A`` and returns ``∂L/∂X``, filling the gradients;
-* ``parameters()`` / ``gradients()`` return lists in the same order ([] if none).
+* ``parameters()`` / ``gradients()`` return lists in the same order ([] if none);
+  ``param_names`` names the attributes that hold the parameters (("W", "b") for Dense).
 """
 import numpy as np
 
@@ -19,6 +20,7 @@ class Layer:
 
     name = None
     index = None  # position in a Sequential, set by the network (for messages)
+    param_names = ()  # attributes holding the trainable arrays, in the order of parameters()
 
     def forward(self, X, training=True):
         raise NotImplementedError
@@ -27,14 +29,18 @@ class Layer:
         raise NotImplementedError
 
     def parameters(self):
-        return []
+        return [getattr(self, name) for name in self.param_names]
 
     def gradients(self):
-        return []
+        return [getattr(self, "d" + name) for name in self.param_names]
 
     def penalty(self):
         """Regularisation added to the loss by this layer (0 if none)."""
         return 0.0
+
+    def has_penalty(self):
+        """Does :meth:`penalty` add anything (a regulariser is set)?"""
+        return False
 
     @property
     def label(self):
@@ -77,6 +83,8 @@ class Dense(Layer):
         db = Σ_rows dZ
         dX = dZ Wᵀ
     """
+
+    param_names = ("W", "b")
 
     def __init__(self, n_in, n_out, activation="identity", init="xavier_uniform", rng=None,
                  dtype=np.float64, name=None, kernel_regularizer=None, activity_regularizer=None):
@@ -129,7 +137,7 @@ class Dense(Layer):
             X = check_input(X, self.n_in, self.label, self.dtype)
         self.X = X
         self.Z = X @ self.W + self.b          # (n, d_in) @ (d_in, d_out) + (d_out,) broadcast over rows
-        self.A = self.activation.fn(self.Z)
+        self.A = self._activation.fn(self.Z)
         return self.A
 
     def backward(self, dA, need_dX=True):
@@ -152,16 +160,19 @@ class Dense(Layer):
         """
         self.dZ = dZ
         self.dW = self.X.T @ dZ               # (d_in, n) @ (n, d_out): sums over the batch
-        self.db = dZ.sum(axis=0)
+        self.db = np.add.reduce(dZ, axis=0)   # Σ over rows (= dZ.sum(axis=0), minus a wrapper call)
         if self.kernel_regularizer is not None:
             self.dW += self.kernel_regularizer.gradient(self.W)
         return dZ @ self.W.T if need_dX else None
 
-    def parameters(self):
+    def parameters(self):                 # the base class's, spelled out: called on every step
         return [self.W, self.b]
 
     def gradients(self):
         return [self.dW, self.db]
+
+    def has_penalty(self):
+        return self.kernel_regularizer is not None or self.activity_regularizer is not None
 
     def penalty(self):
         total = 0.0

@@ -160,6 +160,12 @@ class Loss:
         y_true, A = _check_pair(y_true, A, self.name)
         return (A - y_true) / A.shape[0]
 
+    def value_and_gradient(self, y_true, y_pred, wrt_logits=False):
+        """(L, ∂L/∂ŷ) in one call — or (L, ∂L/∂Z) with ``wrt_logits=True``, for the fused
+        output. The training loop uses this; a loss may override it to share work."""
+        grad = self.gradient_wrt_logits(y_true, y_pred) if wrt_logits else self.gradient(y_true, y_pred)
+        return self(y_true, y_pred), grad
+
     def check_targets(self, y_true, y_pred):
         """Raise a clear error when the targets cannot belong to this loss."""
         _check_pair(y_true, y_pred, self.name)
@@ -182,6 +188,16 @@ class MSE(Loss):
 
     def gradient(self, y_true, y_pred):
         return mse_grad(y_true, y_pred, self.reduction)
+
+    def value_and_gradient(self, y_true, y_pred, wrt_logits=False):
+        """L = c Σ r² and ∂L/∂ŷ = 2c r share the residual r = ŷ − y: computed once."""
+        if wrt_logits:                                  # MSE has no fused activation
+            return super().value_and_gradient(y_true, y_pred, wrt_logits)
+        y_true, y_pred = _check_pair(y_true, y_pred, "mse")
+        residual = y_pred - y_true
+        c = _scale(self.reduction, residual.size)
+        flat = residual.ravel()
+        return float(c * np.dot(flat, flat)), (2.0 * c) * residual
 
     def __repr__(self):
         return f"MSE(reduction={self.reduction!r})"

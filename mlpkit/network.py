@@ -1,45 +1,14 @@
-"""A sequential network: forward, backward, training loop, evaluation, save/load."""
-import json
-import math
-
+"""A sequential network: forward, backward, evaluation; training in :mod:`mlpkit.training`,
+files in :mod:`mlpkit.persistence`."""
 import numpy as np
 
 from . import losses as losses_mod
-from ._checks import ShapeError, TrainingDiverged, check_input
-from .layers import Dense, Dropout
+from . import persistence, training
+from ._checks import ShapeError, check_input
+from .layers import Dense
+from .training import METRICS, History  # noqa: F401  (History: re-exported, it is what fit returns)
 
 __all__ = ["Sequential", "History"]
-
-
-class History:
-    """What ``fit`` returns: ``history.history`` maps "loss", "accuracy", "val_loss", ... to
-    one value per epoch; ``history["loss"]`` is a shortcut."""
-
-    def __init__(self):
-        self.history = {}
-        self.epochs = []
-
-    def append(self, epoch, logs):
-        self.epochs.append(epoch)
-        for key, value in logs.items():
-            self.history.setdefault(key, []).append(value)
-
-    def __getitem__(self, key):
-        return self.history[key]
-
-    def __repr__(self):
-        last = {k: round(v[-1], 6) for k, v in self.history.items()}
-        return f"History({len(self.epochs)} epochs, last={last})"
-
-
-def accuracy(y_true, y_pred):
-    """Fraction of rows classified right: argmax for several outputs, ŷ ≥ 0.5 for one."""
-    if y_pred.shape[1] == 1:
-        return float(np.mean((y_pred >= 0.5) == (y_true >= 0.5)))
-    return float(np.mean(np.argmax(y_pred, axis=1) == np.argmax(y_true, axis=1)))
-
-
-METRICS = {"accuracy": accuracy, "acc": accuracy}
 
 
 class Sequential:
@@ -126,22 +95,29 @@ class Sequential:
         """Output of the last layer for the batch X (n, d); caches every layer's arrays."""
         A = self._check_X(X) if check else X
         for layer in self.layers:
-            A = layer.forward(A, training=training, check=False)
+            A = layer.forward(A, training, False)
         return A
+
+    def _fused_output(self):
+        """True when the loss hands back the delta dZ of the last layer (softmax + CE, sigmoid + BCE)."""
+        last = self.layers[-1]
+        return (self.loss_fn.fused_activation is not None and isinstance(last, Dense)
+                and last.activity_regularizer is None and self.loss_fn.fused_activation == last.activation.name)
 
     def backward(self, y_true, check=True):
         """Backpropagate from the last forward pass: fill every layer's dW, db (and dZ)."""
-        last = self.layers[-1]
-        Y_hat = last.A
+        Y_hat = self.layers[-1].A
         if check:
             y_true = self._check_y(y_true, Y_hat.shape[0])
-        fused = (self.loss_fn.fused_activation is not None and isinstance(last, Dense)
-                 and last.activity_regularizer is None and self.loss_fn.fused_activation == last.activation.name)
+        fused = self._fused_output()
+        grad = self.loss_fn.gradient_wrt_logits(y_true, Y_hat) if fused else self.loss_fn.gradient(y_true, Y_hat)
+        return self._backprop(grad, fused)
+
+    def _backprop(self, grad, fused=False):
+        """Run the backward pass from ``grad`` = ∂L/∂Ŷ, or ∂L/∂Z of the last layer when ``fused``."""
+        last = self.layers[-1]
         need_dX = len(self.layers) > 1
-        if fused:
-            grad = last.backward_from_dZ(self.loss_fn.gradient_wrt_logits(y_true, Y_hat), need_dX=need_dX)
-        else:
-            grad = last.backward(self.loss_fn.gradient(y_true, Y_hat), need_dX=need_dX)
+        grad = last.backward_from_dZ(grad, need_dX=need_dX) if fused else last.backward(grad, need_dX=need_dX)
         for i in range(len(self.layers) - 2, -1, -1):
             # The first layer's dX (gradient w.r.t. the data) is never used: skip that product.
             grad = self.layers[i].backward(grad, need_dX=i > 0)
@@ -149,11 +125,7 @@ class Sequential:
 
     def penalty(self):
         """Sum of the layers' regularisation terms (0.0 when no layer is regularised)."""
-        total = 0.0
-        for layer in self.layers:
-            if getattr(layer, "kernel_regularizer", None) is not None or getattr(layer, "activity_regularizer", None) is not None:
-                total += layer.penalty()
-        return total
+        return sum((layer.penalty() for layer in self.layers if layer.has_penalty()), 0.0)
 
     def loss(self, X, y, training=False):
         """Loss on (X, y) including regularisation penalties (dropout off unless training=True)."""
@@ -192,83 +164,12 @@ class Sequential:
         Raises
         ------
         TrainingDiverged
-            If the loss becomes NaN or inf (the message suggests a smaller learning rate).
+            If the loss becomes NaN or inf, or the last step leaves a parameter NaN or inf (the
+            message suggests a smaller learning rate).
         """
-        from .optimizers import SGD
-
-        optimizer = optimizer if optimizer is not None else SGD(0.01)
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
-        self.loss_fn.check_targets(y, y)
-        n = X.shape[0]
-        bs = n if batch_size is None else int(batch_size)
-        if bs < 1:
-            raise ValueError(f"batch_size must be None or ≥ 1, got {batch_size}")
-        if shuffle and bs < n and rng is None:
-            raise ValueError("fit(shuffle=True) needs rng=np.random.default_rng(seed) to shuffle reproducibly")
-        if validation_data is not None:
-            X_val = self._check_X(validation_data[0])
-            y_val = self._check_y(validation_data[1], X_val.shape[0])
-        history = History()
-        callbacks = list(callbacks)
-        for cb in callbacks:
-            cb.on_train_begin(self)
-        bar = None
-        if verbose:
-            import sys
-
-            from tqdm import tqdm
-            # In a terminal the bar redraws twice a second; in a notebook or a log every redraw
-            # would be a new line, so there it shows only the start and the final state.
-            interval = 0.5 if sys.stderr.isatty() else 3600.0
-            bar = tqdm(total=epochs, desc="training", unit="epoch", leave=True, mininterval=interval,
-                       file=sys.stderr)
-        params = self.parameters()
-        for epoch in range(1, epochs + 1):
-            if shuffle and bs < n:
-                order = rng.permutation(n)
-                Xe, ye = X[order], y[order]   # one copy per epoch; batches below are views
-            else:
-                Xe, ye = X, y
-            total = 0.0
-            for start in range(0, n, bs):
-                Xb, yb = (Xe, ye) if bs >= n else (Xe[start:start + bs], ye[start:start + bs])
-                # Overflow here means divergence: it is reported below as TrainingDiverged,
-                # with advice, rather than as a stream of RuntimeWarnings.
-                with np.errstate(over="ignore", invalid="ignore"):
-                    Y_hat = self.forward(Xb, training=True, check=False)
-                    batch_loss = self.loss_fn(yb, Y_hat) + self.penalty()
-                if not math.isfinite(batch_loss):
-                    if bar is not None:
-                        bar.close()
-                    lr = getattr(optimizer, "lr", None)
-                    raise TrainingDiverged(
-                        f"the loss became {batch_loss} at epoch {epoch}, batch starting at row {start}"
-                        + (f" (learning rate {lr})" if lr is not None else "")
-                        + ". Training diverged: try a learning rate 10 times smaller, standardise the inputs "
-                          "(mlpkit.data.standardize), or check the data for extreme values.")
-                self.backward(yb, check=False)
-                optimizer.step(params, self.gradients())
-                total += batch_loss * Xb.shape[0]
-            logs = {"loss": total / n}
-            if self.metrics:
-                train_out = self.forward(X, training=False, check=False)
-                for m in self.metrics:
-                    logs[m] = METRICS[m](y, train_out)
-            if validation_data is not None:
-                logs.update({f"val_{k}": v for k, v in self._evaluate(X_val, y_val).items()})
-            history.append(epoch, logs)
-            if bar is not None:
-                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
-                bar.update(1)
-            if callbacks and any(cb.on_epoch_end(self, epoch, logs) for cb in callbacks):
-                break
-        if bar is not None:
-            bar.close()
-        for cb in callbacks:
-            cb.on_train_end(self)
-        self.history = history
-        return history
+        return training.fit(self, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
+                            shuffle=shuffle, validation_data=validation_data, callbacks=callbacks, rng=rng,
+                            verbose=verbose)
 
     # ------------------------------------------------------------ inference
     def predict(self, X):
@@ -294,28 +195,10 @@ class Sequential:
 
     # ---------------------------------------------------------- persistence
     def save(self, path):
-        """Save architecture and weights to one ``.npz`` file."""
-        config = {"layers": [l.config() for l in self.layers], "loss": self.loss_fn.name,
-                  "reduction": getattr(self.loss_fn, "reduction", None), "metrics": list(self.metrics)}
-        arrays = {f"param_{i}": p for i, p in enumerate(self.parameters())}
-        np.savez(path, config=np.array(json.dumps(config)), **arrays)
+        """Save architecture and weights to one ``.npz`` file (see :mod:`mlpkit.persistence`)."""
+        persistence.save(self, path)
 
     @classmethod
     def load(cls, path):
         """Rebuild a network saved by :meth:`save`."""
-        with np.load(path, allow_pickle=False) as data:
-            config = json.loads(str(data["config"]))
-            layers = []
-            for c in config["layers"]:
-                if c["type"] == "Dense":
-                    layers.append(Dense(c["n_in"], c["n_out"], activation=c["activation"], init="zeros",
-                                        dtype=np.dtype(c["dtype"]), name=c["name"]))
-                elif c["type"] == "Dropout":
-                    layers.append(Dropout(c["rate"], name=c["name"]))
-                else:
-                    raise ValueError(f"cannot load layer type {c['type']!r}")
-            loss_kwargs = {"reduction": config["reduction"]} if config.get("reduction") else {}
-            model = cls(layers, loss=losses_mod.get(config["loss"], **loss_kwargs), metrics=config["metrics"])
-            for i, p in enumerate(model.parameters()):
-                p[...] = data[f"param_{i}"]
-        return model
+        return persistence.load(path, cls)
