@@ -5,13 +5,24 @@ z, x = sp.symbols("z x", real=True)
 sigma = 1 / (1 + sp.exp(-z))
 
 
-def test_sigmoid_derivative_identity_and_maximum():
-    assert sp.simplify(sp.diff(sigma, z) - sigma * (1 - sigma)) == 0
-    assert sp.simplify(sp.diff(sigma, z) - sp.exp(-z) / (1 + sp.exp(-z)) ** 2) == 0
-    s = sp.symbols("s", positive=True)
-    assert sp.simplify(((1 - s) / s) / (1 / s) ** 2 - s * (1 - s)) == 0
+def test_sigmoid_derivative_step_by_step():
+    """Chapter 6: σ = v⁻¹ with v = 1 + e^{−z}; chain rule; e^{−z} = (1 − σ)/σ; substitute."""
+    v, s = sp.symbols("v s", positive=True)
+    outer, inner = v**-1, 1 + sp.exp(-z)
+    assert sp.simplify(outer.subs(v, inner) - sigma) == 0                          # rewrite
+    assert sp.diff(outer, v) == -v**-2 and sp.diff(inner, z) == -sp.exp(-z)      # step 1
+    step2 = sp.diff(outer, v).subs(v, inner) * sp.diff(inner, z)
+    assert sp.simplify(step2 - sp.exp(-z) / (1 + sp.exp(-z)) ** 2) == 0          # step 2
+    assert sp.simplify(step2 - sp.diff(sigma, z)) == 0
+    assert sp.simplify(((1 - s) / s).subs(s, sigma) - sp.exp(-z)) == 0           # step 3
+    assert sp.simplify(((1 - s) / s) / (1 / s) ** 2 - s * (1 - s)) == 0          # step 4
+    assert sp.simplify(sp.diff(sigma, z) - sigma * (1 - sigma)) == 0             # the identity
+
+
+def test_sigmoid_derivative_maximum_is_a_quarter_at_zero():
     assert sp.solve(sp.diff(sigma * (1 - sigma), z), z) == [0]
     assert sp.simplify((sigma * (1 - sigma)).subs(z, 0)) == sp.Rational(1, 4)
+    assert sp.diff(sigma * (1 - sigma), z, 2).subs(z, 0) < 0
 
 
 def test_tanh_and_relu_derivatives():
@@ -20,12 +31,27 @@ def test_tanh_and_relu_derivatives():
 
 
 def test_seed002_chain_rule_drills():
-    drills = {(3 * x**2 + 1) ** 2: 12 * x * (3 * x**2 + 1),
-              sp.sin(2 * x**2 + 3): 4 * x * sp.cos(2 * x**2 + 3),
-              sp.log(sp.cos(x**2 + 1)): -2 * x * sp.tan(x**2 + 1),
-              sp.exp(2 * x**2 + 3 * x): (4 * x + 3) * sp.exp(2 * x**2 + 3 * x)}
-    for f, answer in drills.items():
+    """Chapter 5: each drill as outer(inner(x)); the chain-rule product equals the hand answer."""
+    u = sp.symbols("u")
+    drills = [((3 * x**2 + 1) ** 2, 3 * x**2 + 1, u**2, 12 * x * (3 * x**2 + 1)),
+              (sp.sin(2 * x**2 + 3), 2 * x**2 + 3, sp.sin(u), 4 * x * sp.cos(2 * x**2 + 3)),
+              (sp.log(sp.cos(x**2 + 1)), sp.cos(x**2 + 1), sp.log(u), -2 * x * sp.tan(x**2 + 1)),
+              (sp.exp(2 * x**2 + 3 * x), 2 * x**2 + 3 * x, sp.exp(u),
+               (4 * x + 3) * sp.exp(2 * x**2 + 3 * x))]
+    for f, inner, outer, answer in drills:
+        assert sp.simplify(outer.subs(u, inner) - f) == 0
+        chain = sp.diff(outer, u).subs(u, inner) * sp.diff(inner, x)
+        assert sp.simplify(chain - answer) == 0
         assert sp.simplify(sp.diff(f, x) - answer) == 0
+        # and a centred difference at a point where cos(x² + 1) > 0
+        fx, ax = sp.lambdify(x, f), sp.lambdify(x, answer)
+        assert abs((fx(0.3 + 1e-6) - fx(0.3 - 1e-6)) / 2e-6 - ax(0.3)) < 1e-6 * max(1, abs(ax(0.3)))
+
+
+def test_limit_definition_gives_the_derivative():
+    h = sp.symbols("h")
+    for f in (x**3, sp.sin(x), sigma.subs(z, x)):
+        assert sp.simplify(sp.limit((f.subs(x, x + h) - f) / h, h, 0) - sp.diff(f, x)) == 0
 
 
 def test_seed000_twelve_partials_by_deltas():
@@ -44,9 +70,14 @@ def test_seed000_twelve_partials_by_deltas():
     claims = {W2[j, k]: a1[j] * d2[k] for j in range(2) for k in range(2)}
     claims |= {W1[j, k]: a0[j] * d1[k] for j in range(2) for k in range(2)}
     claims |= {b2[k]: d2[k] for k in range(2)} | {b1[k]: d1[k] for k in range(2)}
+    assert len(claims) == 12
     values = dict(zip(list(W1) + list(b1) + list(W2) + list(b2), [0.1 * i - 0.4 for i in range(12)]))
+    # seed 000's cost line as printed, ½(y1 − a1)² + (y2 − a2)², doubles output 2's delta only
+    printed = (y[0] - a2[0]) ** 2 / 2 + (y[1] - a2[1]) ** 2
+    assert sp.simplify(sp.diff(printed, b2[0]) - sp.diff(C, b2[0])) == 0
+    assert sp.simplify(sp.diff(printed, b2[1]) - 2 * sp.diff(C, b2[1])) == 0
     for p, claim in claims.items():
-        # exact rational evaluation of both sides at a point, plus SymPy's structural check
+        # both sides evaluated at a point, then the symbolic identity
         assert abs(float((sp.diff(C, p) - claim).subs(values))) < 1e-14
         assert sp.simplify(sp.diff(C, p) - claim) == 0
 
