@@ -32,8 +32,16 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Exec
 
 from mlpkit.grading_nbgrader import ProvideSecret, RequireCompletion  # noqa: E402
 
+# After the notebook has run, a static scan of the student's own cells (tools/nbgrader_ext.py)
+# gives every test 0 when they patch numpy, the checking helpers or IPython, or forge completion
+# marks; tools/grade.py then reports the student as "flagged" with the reason.
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
+from nbgrader_ext import FlagTampering  # noqa: E402
+
 c.Autograde.autograde_preprocessors = [
-    ProvideSecret, Execute, RequireCompletion, IgnorePattern, ClearMetadataPreprocessor,
+    ProvideSecret, Execute, RequireCompletion, FlagTampering, IgnorePattern, ClearMetadataPreprocessor,
     LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 c.LimitOutput.max_lines = 200          # an output flood is cut, not stored

@@ -14,6 +14,8 @@ def make_course(tmp_path, assignment):
     (course / "solutions").mkdir(parents=True)
     shutil.copytree(ROOT / "solutions" / assignment, course / "solutions" / assignment)
     shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    (course / "tools").mkdir()
+    shutil.copy(ROOT / "tools" / "nbgrader_ext.py", course / "tools" / "nbgrader_ext.py")
     (course / "grading").mkdir()
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
                     "--log-level=ERROR"], cwd=course, check=True, capture_output=True)
@@ -56,13 +58,13 @@ def autograde(course, assignment, students=()):
     sys.path.insert(0, str(ROOT / "tools"))
     from nbgrader.api import Gradebook, MissingEntry
     with Gradebook("sqlite:///" + str(course / "grading" / "gradebook.db")) as gb:
-        for line in result.stdout.splitlines()[1:]:
+        for line in result.stdout.split("\n\n")[0].splitlines()[1:]:
             parts = line.split()
             if len(parts) < 2:
                 continue
             student, status = parts[0], parts[1]
             try:
-                score = gb.find_submission(assignment, student).score if status == "graded" else None
+                score = gb.find_submission(assignment, student).score if status in ("graded", "flagged") else None
             except MissingEntry:
                 score = None
             scores[student] = (status, score)

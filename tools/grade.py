@@ -11,14 +11,23 @@ process with a wall-clock limit and resource limits (address space, CPU time, fi
 notebook that hangs, ignores interrupts or exhausts memory fails *that* student, is reported,
 and everyone else is graded. Re-running is safe: it re-grades with --force. When `unshare -n`
 works on the machine (root, or unprivileged user namespaces) the grading process has no
-network. Running as an unprivileged user, in a container per student, is the instructor's
-job on shared machines (see book/threat_model.md).
+network. Run as root, it grades as the unprivileged user $MLPKIT_GRADE_USER (default `nobody`)
+if that user can run this Python; otherwise it says so and grades as root. A container per
+student is the instructor's job on shared machines (see book/threat_model.md).
+
+The summary has one line per student: `graded` (score), `flagged` (the tamper scan of
+tools/nbgrader_ext.py found code that patches the grader: the tests score 0, the reason is
+shown; review by hand) or `error` (not graded: not a notebook, time limit, nbgrader failed).
+It is also written to grading/autograde-<assignment>.txt. Exit status 1 if any line is not
+`graded`.
 """
 import argparse
 import json
 import os
+import pwd
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,11 +39,49 @@ CPU_SECONDS = 240
 FILE_BYTES = 200 * 1024 ** 2
 
 
-def _limits():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
-    os.setsid()                                   # its own process group: a hung kernel dies with it
+GRADE_USER = os.environ.get("MLPKIT_GRADE_USER", "nobody")
+
+
+def _limits(user=None):
+    """preexec_fn for a grading child: resource limits, own session, and (as root) the user."""
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+        resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
+        os.setsid()                               # its own process group: a hung kernel dies with it
+        if user is not None:
+            os.setgroups([])
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+    return apply
+
+
+def _unprivileged_user():
+    """(pwd entry or None, note): the user to grade as when running as root, and why not if not."""
+    if os.geteuid() != 0:
+        return None, f"runs as {pwd.getpwuid(os.geteuid()).pw_name} (not root)"
+    try:
+        user = pwd.getpwnam(GRADE_USER)
+    except KeyError:
+        return None, f"runs as root: no user {GRADE_USER!r} to drop to (set MLPKIT_GRADE_USER)"
+    probe = [sys.executable, "-c", "import nbgrader, mlpkit"]
+    try:
+        ok = subprocess.run(probe, preexec_fn=_limits(user), capture_output=True, cwd="/", timeout=60).returncode == 0
+        reason = "it cannot import nbgrader and mlpkit"
+    except OSError as err:
+        ok, reason = False, f"it cannot run {sys.executable} ({err.strerror})"
+    if not ok:
+        return None, (f"runs as root: could not drop to {GRADE_USER!r}, {reason}; install Python where "
+                      f"that user can read it, or run this command as an unprivileged user")
+    return user, f"runs as {GRADE_USER!r}"
+
+
+def _give_to(user, *paths):
+    """Let the unprivileged grading user write the grading state (never the sources)."""
+    for path in paths:
+        for folder, dirs, files in os.walk(path):
+            for name in [folder] + [os.path.join(folder, f) for f in files]:
+                os.chown(name, user.pw_uid, user.pw_gid)
 
 
 def _sandbox_prefix():
@@ -44,6 +91,17 @@ def _sandbox_prefix():
     if shutil.which("unshare") and shutil.which("ip") and subprocess.run(probe, capture_output=True).returncode == 0:
         return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" "$@"']
     return []
+
+
+def _scan_configured():
+    """Does the course's nbgrader configuration run tools/nbgrader_ext.FlagTampering?"""
+    from traitlets.config.loader import PyFileConfigLoader
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+        steps = config.Autograde.autograde_preprocessors
+    except Exception:                                  # missing or broken config: say it is not there
+        return False
+    return any(getattr(step, "__name__", str(step)).endswith("FlagTampering") for step in steps)
 
 
 def collect(assignment, folder):
@@ -75,7 +133,7 @@ def _score(assignment, student):
             return None, None
 
 
-def autograde_one(assignment, student):
+def autograde_one(assignment, student, user=None):
     """Grade one student in a limited child process; return (status, detail)."""
     nb = ROOT / "grading" / "submitted" / student / assignment / f"{assignment}.ipynb"
     try:
@@ -84,30 +142,58 @@ def autograde_one(assignment, student):
         return "error", f"submission is not a valid notebook ({type(err).__name__})"
     cmd = _sandbox_prefix() + [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student,
                                "--force", "--log-level=WARN"]
+    env = dict(os.environ)
+    if user is not None:
+        home = ROOT / "grading" / ".home"
+        home.mkdir(exist_ok=True)
+        _give_to(user, ROOT / "grading")
+        env.update(HOME=str(home), JUPYTER_RUNTIME_DIR=str(home / "runtime"), MPLCONFIGDIR=str(home / "mpl"))
+    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=_limits(user), env=env)
     try:
-        result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=WALL_SECONDS,
-                                preexec_fn=_limits)
+        out, err = child.communicate(timeout=WALL_SECONDS)
     except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)         # nbgrader and the kernel it started
+        child.communicate()
         return "error", f"grading took longer than {WALL_SECONDS} s and was stopped (a loop that ignores interrupts?)"
-    if result.returncode != 0:
-        last = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()][-3:]
+    finally:
+        try:
+            os.killpg(child.pid, signal.SIGKILL)     # nothing of this student's outlives its grading
+        except (ProcessLookupError, PermissionError):
+            pass
+    log = (err or "") + (out or "")
+    if child.returncode != 0:
+        last = [line for line in log.splitlines() if line.strip()][-3:]
         return "error", "nbgrader failed: " + " | ".join(last)
-    return "graded", ""
+    flags = [line.split("TAMPERING:", 1)[1].strip() for line in log.splitlines() if "TAMPERING:" in line]
+    if flags:
+        return "flagged", flags[0]
+    unmarked = sum("no valid completion mark" in line for line in log.splitlines())
+    return "graded", f"{unmarked} test cell(s) did not finish" if unmarked else ""
 
 
 def autograde(assignment, students=None):
     submitted = ROOT / "grading" / "submitted"
     students = students or sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
+    user, isolation = _unprivileged_user()
+    network = "no network (unshare -n)" if _sandbox_prefix() else "network NOT cut (unshare -n unavailable)"
+    scan = "" if _scan_configured() else \
+        ("WARNING: nbgrader_config.py does not run the tamper scan (add FlagTampering to "
+         "c.Autograde.autograde_preprocessors, as this project's nbgrader_config.py does)")
     rows = []
     for student in students:
-        status, detail = autograde_one(assignment, student)
-        score, max_score = _score(assignment, student) if status == "graded" else (None, None)
+        status, detail = autograde_one(assignment, student, user)
+        score, max_score = _score(assignment, student) if status != "error" else (None, None)
         rows.append({"student": student, "status": status, "score": score, "max_score": max_score, "detail": detail})
     width = max([len(r["student"]) for r in rows] + [7])
-    print(f"{'student':<{width}}  {'status':<7}  score")
+    lines = [f"{'student':<{width}}  {'status':<7}  score"]
     for r in rows:
         score = f"{r['score']:g} / {r['max_score']:g}" if r["score"] is not None else "-"
-        print(f"{r['student']:<{width}}  {r['status']:<7}  {score}  {r['detail']}")
+        lines.append(f"{r['student']:<{width}}  {r['status']:<7}  {score:<9}  {r['detail']}".rstrip())
+    lines += ["", f"isolation: {network}; {isolation}; limits per student: {WALL_SECONDS} s wall, "
+                  f"{CPU_SECONDS} s CPU, {MEMORY_BYTES // 1024 ** 3} GiB address space"] + ([scan] if scan else [])
+    print("\n".join(lines))
+    (ROOT / "grading" / f"autograde-{assignment}.txt").write_text("\n".join(lines) + "\n")
     return rows
 
 
