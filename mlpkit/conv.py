@@ -124,8 +124,9 @@ class Conv2D(Layer):
         dZ = self.activation.backward(dA, self.Z, self.A)      # δ = dA ⊙ g'(Z)
         n = dZ.shape[0]
         dZm = dZ.transpose(0, 2, 3, 1).reshape(-1, self.c_out)  # rows (i, r, c), like P
-        self.dW = (self.P.T @ dZm).T.reshape(self.W.shape)     # dWm = Pᵀ δ, summed over all patches
-        self.db = dZm.sum(axis=0)                              # each bias is used at every position
+        # dWm = Pᵀ δ summed over all patches, written as its transpose δᵀ P = dW with W's layout
+        np.matmul(dZm.T, self.P, out=self.dW.reshape(self.c_out, -1))
+        np.add.reduce(dZm, axis=0, out=self.db)                # each bias is used at every position
         if not need_dX:
             return None
         Wm = self.W.reshape(self.c_out, -1).T

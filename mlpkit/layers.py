@@ -3,7 +3,9 @@
 The layer protocol, shared with :mod:`mlpkit.conv`:
 
 * ``forward(X, training=True) -> A`` caches what the backward pass needs;
-* ``backward(dA) -> dX`` takes ``∂L/∂A`` and returns ``∂L/∂X``, filling the gradients;
+* ``backward(dA) -> dX`` takes ``∂L/∂A`` and returns ``∂L/∂X``, filling the gradients. Like
+  PyTorch's ``.grad``, the gradients are written into the layer's existing ``dW``, ``db``
+  arrays, so no step allocates them anew: copy them if you want to keep one step's values;
 * ``parameters()`` / ``gradients()`` return lists in the same order ([] if none);
   ``param_names`` names the attributes that hold the parameters (("W", "b") for Dense).
 """
@@ -159,8 +161,9 @@ class Dense(Layer):
         (saves one of the three matrix products of the layer's backward).
         """
         self.dZ = dZ
-        self.dW = self.X.T @ dZ               # (d_in, n) @ (n, d_out): sums over the batch
-        self.db = np.add.reduce(dZ, axis=0)   # Σ over rows (= dZ.sum(axis=0), minus a wrapper call)
+        # Written into the layer's own dW and db (see the layer protocol above):
+        np.matmul(self.X.T, dZ, out=self.dW)      # dW = Xᵀ dZ: (d_in, n) @ (n, d_out) sums over the batch
+        np.add.reduce(dZ, axis=0, out=self.db)    # db = Σ_rows dZ
         if self.kernel_regularizer is not None:
             self.dW += self.kernel_regularizer.gradient(self.W)
         return dZ @ self.W.T if need_dX else None

@@ -4,7 +4,7 @@ import numpy as np
 
 from . import losses as losses_mod
 from . import persistence, training
-from ._checks import ShapeError, check_input
+from ._checks import ShapeError, all_finite, check_input
 from .layers import Dense
 from .training import METRICS, History  # noqa: F401  (History: re-exported, it is what fit returns)
 
@@ -67,7 +67,7 @@ class Sequential:
             X = X.astype(self.dtype)      # cast ONCE here, never per batch
         if self.n_in is not None:
             return check_input(X, self.n_in, self.layers[0].label, self.dtype)
-        if not np.isfinite(X).all():
+        if not all_finite(X):
             raise ValueError(f"X (shape {X.shape}) contains NaN or inf; remove or impute them first")
         return X
 

@@ -104,3 +104,44 @@ def test_history_and_accuracy_live_in_training_and_are_reexported():
     assert mk.network.History is mk.training.History
     y = np.array([[0.0], [1.0], [1.0]])
     assert mk.training.accuracy(y, np.array([[0.2], [0.7], [0.4]])) == pytest.approx(2 / 3)
+
+
+class AssigningDense(Dense):
+    """A Dense layer written the naive way: new gradient arrays every step, not in place."""
+
+    def backward_from_dZ(self, dZ, need_dX=True):
+        self.dZ = dZ
+        self.dW = self.X.T @ dZ
+        self.db = dZ.sum(axis=0)
+        return dZ @ self.W.T if need_dX else None
+
+
+class Undeclared(Dense):
+    """A layer whose parameters() are not named by param_names."""
+
+    param_names = ()
+
+
+@pytest.mark.parametrize("kind", [AssigningDense, Undeclared])
+def test_layers_that_do_not_write_in_place_still_train_exactly(kind):
+    X, y = mk.data.xor()
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    plain = Sequential([Dense(2, 4, "tanh", rng=rng_a), Dense(4, 1, "sigmoid", rng=rng_a)])
+    custom = Sequential([kind(2, 4, "tanh", rng=rng_b), Dense(4, 1, "sigmoid", rng=rng_b)])
+    for model in (plain, custom):
+        model.fit(X, y, optimizer=mk.optimizers.Adam(0.05), epochs=30, verbose=0)
+    for a, b in zip(plain.parameters(), custom.parameters()):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-15)
+    assert plain.loss(X, y) < 0.2
+
+
+def test_gradients_are_written_in_place_and_kept_after_fit():
+    X, y = mk.data.xor()
+    model = net(6)
+    dW = model.layers[0].dW
+    model.forward(X)
+    model.backward(y)
+    assert model.layers[0].dW is dW                                      # the same array, new values
+    np.testing.assert_allclose(dW, X.T @ model.layers[0].dZ)
+    model.fit(X, y, optimizer=mk.optimizers.SGD(0.1), epochs=2, verbose=0)
+    assert model.layers[0].dW is dW and model.layers[0].dW.base is None  # the last step's gradient
