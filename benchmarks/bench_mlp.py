@@ -8,7 +8,8 @@ Usage:  python benchmarks/bench_mlp.py [--quick] [--threads N] [--rounds R]
    six matrix products of forward + backward per batch alone, in numpy.
 2. Tiny nets, 2000 full-batch gradient steps in-process: XOR 2-5-1 (sigmoid, MSE) and the
    3-4-4-1 net of seed 004 (ReLU, MSE): mlpkit vs PyTorch vs micrograd (micrograd runs
-   fewer steps and is scaled, it is pure Python).
+   fewer steps and is scaled, it is pure Python), and a bare numpy loop of the same arithmetic
+   (the floor for mlpkit's per-step bookkeeping).
 
 The contenders run interleaved in rounds and the report gives the median of the per-round
 ratios, because this machine's speed drifts by ±30 % over minutes (see the toolchain notes).
@@ -105,6 +106,38 @@ def tiny_mlpkit(X, y, act, widths, steps):
     return time.perf_counter() - t
 
 
+def tiny_bare_numpy(X, y, act, widths, steps):
+    """The same training as tiny_mlpkit written as one bare numpy loop (no layers, no checks, no
+    history): the floor that `fit`'s bookkeeping is measured against."""
+    from scipy.special import expit
+    rng = np.random.default_rng(0)
+    Ws = [rng.uniform(-1, 1, (a, b)) * np.sqrt(6 / (a + b)) for a, b in zip(widths[:-1], widths[1:])]
+    bs = [np.zeros(b) for b in widths[1:]]
+    last = len(Ws) - 1
+    t = time.perf_counter()
+    for _ in range(steps):
+        As, Zs = [X], []
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            Z = As[-1] @ W + b
+            Zs.append(Z)
+            As.append(expit(Z) if act == "sigmoid" else (Z if i == last else np.maximum(Z, 0)))
+        r = As[-1] - y
+        loss = float(np.dot(r.ravel(), r.ravel()) / r.size)         # MSE, as fit records it
+        dA = (2.0 / r.size) * r
+        for i in range(last, -1, -1):
+            if act == "sigmoid":
+                dZ = dA * As[i + 1] * (1.0 - As[i + 1])
+            else:
+                dZ = dA if i == last else dA * (Zs[i] > 0)
+            dW, db = As[i].T @ dZ, dZ.sum(axis=0)
+            if i:
+                dA = dZ @ Ws[i].T
+            Ws[i] -= 0.05 * dW
+            bs[i] -= 0.05 * db
+    assert np.isfinite(loss)
+    return time.perf_counter() - t
+
+
 def tiny_torch(X, y, act, widths, steps, torch):
     mods = []
     for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
@@ -178,9 +211,10 @@ def main():
                                       np.array([[1.0], [-1.0], [-1.0], [1.0]]), "relu", [3, 4, 4, 1])}
     print(f"\nTiny nets, {steps} full-batch SGD steps in-process (micrograd: {mg_steps} steps, scaled):")
     for name, (Xs, ys, act, widths) in nets.items():
-        ours, theirs, mg = [], [], []
+        ours, theirs, mg, bare = [], [], [], []
         for _ in range(ROUNDS):
             ours.append(tiny_mlpkit(Xs, ys, act, widths, steps))
+            bare.append(tiny_bare_numpy(Xs, ys, act, widths, steps))
             if torch is not None:
                 theirs.append(tiny_torch(Xs, ys, act, widths, steps, torch))
             try:
@@ -192,6 +226,7 @@ def main():
             line += f" | PyTorch {median(theirs) * 1e3:8.1f} ms | PyTorch/mlpkit = {median(np.array(theirs) / np.array(ours)):5.1f}× (target ≥ 8)"
         if mg:
             line += f" | micrograd {median(mg) * 1e3:9.0f} ms ({median(np.array(mg) / np.array(ours)):.0f}×)"
+        line += f" | bare numpy loop {median(bare) * 1e3:6.1f} ms (mlpkit/bare = {median(np.array(ours) / np.array(bare)):.2f})"
         print(line)
 
 
