@@ -166,6 +166,13 @@ class Sequential:
         TrainingDiverged
             If the loss becomes NaN or inf, or the last step leaves a parameter NaN or inf (the
             message suggests a smaller learning rate).
+
+        Notes
+        -----
+        While ``fit`` runs, every layer's ``W``, ``b`` (and ``dW``, ``db``) are views into one
+        parameter vector (and one gradient vector), so a callback reads the current values as
+        usual; arrays taken from the layers before ``fit`` receive the trained values when it
+        returns (see :class:`mlpkit.training.FlatParameters`).
         """
         return training.fit(self, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
                             shuffle=shuffle, validation_data=validation_data, callbacks=callbacks, rng=rng,

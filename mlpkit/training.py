@@ -10,9 +10,10 @@ On tiny networks a step is a few dozen numpy calls of about a microsecond each, 
 the *number* of calls, not the arithmetic. This loop therefore does, once per ``fit`` rather
 than once per step, everything that does not change between steps: which output gradient the
 loss gives, which layers add a penalty, the floating-point error state. And for the duration of
-``fit`` all parameters live in one vector θ (each layer's ``W`` and ``b`` are views into it), so
-the update θ ← θ − η g is one optimiser call on one array instead of one per array (see
-:class:`FlatParameters`). Together this keeps ``fit`` on XOR about ten times faster than PyTorch.
+``fit`` all parameters live in one vector θ and all gradients in one vector g (each layer's
+``W``, ``b``, ``dW``, ``db`` are views into them), so the update θ ← θ − η g is one optimiser call
+on one array instead of one per array (see :class:`FlatParameters`). Together this keeps ``fit``
+on XOR about ten times faster than PyTorch, and within a few per cent of a bare numpy loop.
 """
 import math
 import sys
