@@ -6,7 +6,9 @@ Modules (one concept each), loaded on first use so ``import mlpkit`` stays fast:
 activations      identity, sigmoid, tanh, relu, leaky_relu, softmax (+ backward)
 losses           mse (4 reductions), mae, binary / categorical cross-entropy
 init             zeros, uniform, normal, Xavier/Glorot and He initialisers
-layers           Dense, Dropout
+base             Layer: the layer protocol (forward, backward, parameters, gradients)
+layers           Dense (re-exports Dropout and Layer)
+dropout          Dropout (inverted)
 network          Sequential: forward, backward, predict, evaluate
 training         fit: the training loop, History, metrics
 persistence      save/load a network as one .npz file
@@ -31,8 +33,9 @@ from ._checks import ShapeError, TrainingDiverged
 __version__ = "0.1.0"
 __all__ = ["ShapeError", "TrainingDiverged", "__version__"]
 
-_SUBMODULES = ("activations", "losses", "init", "layers", "network", "training", "persistence",
-               "optimizers", "regularizers", "gradcheck", "data", "idx", "plots", "conv", "grading")
+_SUBMODULES = ("activations", "losses", "init", "base", "layers", "dropout", "network", "training",
+               "persistence", "optimizers", "regularizers", "gradcheck", "data", "idx", "plots", "conv",
+               "grading")
 
 
 def __getattr__(name):

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from . import activations, init as initializers
-from .layers import Layer
+from .base import Layer
 
 __all__ = ["Conv2D", "MaxPool2D", "Flatten"]
 

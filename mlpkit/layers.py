@@ -1,52 +1,18 @@
-"""Layers: a dense (fully connected) layer and inverted dropout.
+"""Layers: the dense (fully connected) layer; :class:`Dropout` and the :class:`Layer` base
+class live in :mod:`mlpkit.dropout` and :mod:`mlpkit.base` and are re-exported here, so
+``mk.layers.Dense``, ``mk.layers.Dropout`` and ``mk.layers.Layer`` all work.
 
-The layer protocol, shared with :mod:`mlpkit.conv`:
-
-* ``forward(X, training=True) -> A`` caches what the backward pass needs;
-* ``backward(dA) -> dX`` takes ``∂L/∂A`` and returns ``∂L/∂X``, filling the gradients. Like
-  PyTorch's ``.grad``, the gradients are written into the layer's existing ``dW``, ``db``
-  arrays, so no step allocates them anew: copy them if you want to keep one step's values;
-* ``parameters()`` / ``gradients()`` return lists in the same order ([] if none);
-  ``param_names`` names the attributes that hold the parameters (("W", "b") for Dense).
+Every layer follows the protocol written in :mod:`mlpkit.base`: ``forward(X)`` caches, ``backward(dA)``
+returns ``dX`` and writes ``dW``, ``db`` in place.
 """
 import numpy as np
 
 from . import activations, init as initializers
-from ._checks import check_input, layer_label
+from ._checks import check_input
+from .base import Layer
+from .dropout import Dropout
 
 __all__ = ["Dense", "Dropout", "Layer"]
-
-
-class Layer:
-    """Base class: a layer with no parameters passes gradients through unchanged."""
-
-    name = None
-    index = None  # position in a Sequential, set by the network (for messages)
-    param_names = ()  # attributes holding the trainable arrays, in the order of parameters()
-
-    def forward(self, X, training=True):
-        raise NotImplementedError
-
-    def backward(self, dA, need_dX=True):
-        raise NotImplementedError
-
-    def parameters(self):
-        return [getattr(self, name) for name in self.param_names]
-
-    def gradients(self):
-        return [getattr(self, "d" + name) for name in self.param_names]
-
-    def penalty(self):
-        """Regularisation added to the loss by this layer (0 if none)."""
-        return 0.0
-
-    def has_penalty(self):
-        """Does :meth:`penalty` add anything (a regulariser is set)?"""
-        return False
-
-    @property
-    def label(self):
-        return layer_label(self, self.index)
 
 
 class Dense(Layer):
@@ -189,59 +155,3 @@ class Dense(Layer):
         """Architecture (not weights) as plain values, for save/load."""
         return {"type": "Dense", "n_in": self.n_in, "n_out": self.n_out,
                 "activation": self.activation.name, "dtype": self.dtype.name, "name": self.name}
-
-
-class Dropout(Layer):
-    """Inverted dropout: in training, zero each unit with probability ``rate`` and scale
-    the survivors by 1/(1 − rate), so E[output] = input; identity when ``training=False``.
-
-    Parameters
-    ----------
-    rate : float in [0, 1)
-    rng : numpy.random.Generator
-        Draws the mask (required for training).
-
-    Attributes
-    ----------
-    mask : ndarray or None
-        The scaled keep-mask M of the last pass (entries 0 or 1/(1 − rate)); output = X ⊙ M,
-        backward dX = dA ⊙ M. Set ``fixed_mask`` to reuse one mask (gradient checks).
-    """
-
-    def __init__(self, rate, rng=None, name=None):
-        if not 0.0 <= rate < 1.0:
-            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate!r}")
-        self.rate = float(rate)
-        self.rng = rng
-        self.name = name
-        self.mask = None
-        self.fixed_mask = None
-        self.training = False
-
-    def __repr__(self):
-        return f"Dropout({self.rate})"
-
-    def forward(self, X, training=True, check=True):
-        self.training = training
-        if not training or self.rate == 0.0:
-            self.mask = None
-            return X
-        if self.fixed_mask is not None:
-            if self.fixed_mask.shape != X.shape:
-                raise ValueError(f"{self.label}: fixed_mask has shape {self.fixed_mask.shape} "
-                                 f"but the input has shape {X.shape}")
-            self.mask = self.fixed_mask
-        else:
-            if self.rng is None:
-                raise ValueError(f"{self.label}: pass rng=np.random.default_rng(seed) to draw dropout masks")
-            keep = 1.0 - self.rate
-            self.mask = (self.rng.random(X.shape) < keep).astype(X.dtype) / X.dtype.type(keep)
-        return X * self.mask
-
-    def backward(self, dA, need_dX=True):
-        """dX = dA ⊙ mask (the same mask as the forward pass)."""
-        return dA if self.mask is None else dA * self.mask
-
-
-    def config(self):
-        return {"type": "Dropout", "rate": self.rate, "name": self.name}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from book_support import HTML, ROOT, require_built_book, toc_files
+from book_support import ROOT, require_built_book, toc_files
 
 CHAPTERS = sorted((ROOT / "book").glob("ch*.md"))
 

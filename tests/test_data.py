@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-import mlpkit as mk
 from mlpkit import data
 
 

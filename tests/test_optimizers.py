@@ -1,5 +1,4 @@
 """Each optimiser's first steps equal its update rule written out independently here."""
-import math
 
 import numpy as np
 import pytest
