@@ -217,7 +217,9 @@ def test_scan_flags_tampering(source, reason):
 def test_scan_accepts_honest_code():
     honest = ("%timeit x = 1\nW = np.zeros(3)\nW[0] = 1\nclass Layer:\n    def __init__(self, rng):\n"
               "        self.W = rng.normal(size=(2, 2))\n        super().__init__()\n"
-              "import math, itertools\nif __name__ == '__main__':\n    print(np.exp(1), math.pi)")
+              "import math, itertools\nif __name__ == '__main__':\n    print(np.exp(1), math.pi)\n"
+              "import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (8, 4)\n"
+              "import pandas as pd\npd.options.display.max_rows = 20")
     assert scan_source(honest, {"np", "sp", "grading"}) == []
 
 

@@ -12,7 +12,8 @@ an error output (nbgrader scores it 0) that names the cell, the line and the rea
 ``TAMPERING`` warning that ``tools/grade.py`` shows as status ``flagged``.
 
 Flagged: assigning to or deleting an attribute of an imported module or of ``get_ipython()`` (also
-through a plain alias ``m = np``); ``setattr``/``delattr``/``exec``/``eval``/``compile``/
+through a plain alias ``m = np``; not matplotlib, pandas or seaborn, whose display settings such as
+``plt.rcParams[...]`` a student may change); ``setattr``/``delattr``/``exec``/``eval``/``compile``/
 ``globals``/``vars``/``__import__``; dunder attributes other than ``__init__``, ``__name__``,
 ``__doc__``; ``get_ipython``; importing ``builtins, sys, gc, ctypes, inspect, importlib, signal,
 os, subprocess, socket, hmac, IPython, …``; shell escapes (``!cmd``) and magics other than
@@ -32,6 +33,9 @@ MODULES = {"builtins", "sys", "gc", "ctypes", "inspect", "importlib", "signal", 
            "pathlib", "pickle", "marshal", "types", "runpy", "code", "codeop", "traceback", "faulthandler",
            "resource", "sqlite3", "nbgrader", "urllib", "http", "requests"}
 ALWAYS_PROTECTED = {"np", "numpy", "sp", "sympy", "grading", "mlpkit", "math", "__builtins__"}
+# Display settings a student may change freely (plt.rcParams[...] = ..., pd.options... = ...):
+# names imported from these packages are not protected (unless a locked cell imported them).
+DISPLAY_MODULES = {"matplotlib", "pandas", "seaborn"}
 ALLOWED_DUNDERS = {"__init__", "__name__", "__doc__", "__main__"}
 ALLOWED_MAGICS = {"time", "timeit", "matplotlib"}
 MARKER = "TAMPERING"
@@ -69,14 +73,15 @@ def scan_source(source, protected=()):
     except SyntaxError:
         return found
     protected = set(protected) | ALWAYS_PROTECTED
-    for node in ast.walk(tree):                      # imports: every imported name is protected
+    for node in ast.walk(tree):                      # imports: imported names are protected
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             module = getattr(node, "module", None) or ""
             for alias in node.names:
                 top = (module or alias.name).split(".")[0]
                 if top in MODULES or alias.name.split(".")[0] in MODULES:
                     found.append((node.lineno, f"imports `{module + '.' if module else ''}{alias.name}`"))
-                protected.add((alias.asname or alias.name).split(".")[0])
+                if top not in DISPLAY_MODULES:
+                    protected.add((alias.asname or alias.name).split(".")[0])
     changed = True
     while changed:                                   # plain aliases: m = np, f = np.linalg
         changed = False
