@@ -13,7 +13,7 @@ loss gives, which layers add a penalty, the floating-point error state. And for 
 ``fit`` all parameters live in one vector θ and all gradients in one vector g (each layer's
 ``W``, ``b``, ``dW``, ``db`` are views into them), so the update θ ← θ − η g is one optimiser call
 on one array instead of one per array (see :class:`FlatParameters`). Together this keeps ``fit``
-on XOR about ten times faster than PyTorch, and within a few per cent of a bare numpy loop.
+on XOR about ten times faster than PyTorch, and close to a bare numpy loop (benchmarks/).
 """
 import math
 import sys
