@@ -127,7 +127,7 @@ class Dense(Layer):
         (saves one of the three matrix products of the layer's backward).
         """
         self.dZ = dZ
-        # Written into the layer's own dW and db (see the layer protocol above):
+        # Written into the layer's own dW and db (the layer protocol, mlpkit.base):
         np.matmul(self.X.T, dZ, out=self.dW)      # dW = Xᵀ dZ: (d_in, n) @ (n, d_out) sums over the batch
         np.add.reduce(dZ, axis=0, out=self.db)    # db = Σ_rows dZ
         if self.kernel_regularizer is not None:

@@ -71,7 +71,7 @@ class FlatParameters:
 
     On entering, each layer's parameter arrays (``W``, ``b``) become views into θ and its
     gradient arrays (``dW``, ``db``) views into g, in the order of ``model.parameters()``.
-    Layers write their gradients in place (see :mod:`mlpkit.layers`), so after a backward pass g
+    Layers write their gradients in place (see :mod:`mlpkit.base`), so after a backward pass g
     already holds them and an optimiser step ``θ ← update(θ, g)`` is one call on one array
     instead of one per array. On leaving, the final values are copied back into the layers'
     original arrays and those are put back, so arrays taken before ``fit`` stay valid and see
@@ -89,6 +89,8 @@ class FlatParameters:
         declared = [getattr(layer, name) for layer, name in self.owners]
         params = model.parameters()
         self.enabled = len(declared) == len(params) and all(a is b for a, b in zip(declared, params))
+        ends = np.cumsum([p.size for p in params])     # part k of θ (and g) holds parameter k
+        self.parts = [(slice(end - p.size, end), p.shape) for p, end in zip(params, ends)]
 
     def _join(self, prefix):
         """One vector holding every layer's ``prefix + name`` array; the layers get views of it."""
@@ -104,13 +106,10 @@ class FlatParameters:
         self.originals = {}
         if not self.enabled:
             return self
-        params = self.model.parameters()
-        ends = np.cumsum([p.size for p in params])
-        self.parts = [(slice(end - p.size, end), p.shape) for p, end in zip(params, ends)]
         self.theta, _ = self._join("")
         self.g, self.grad_views = self._join("d")
         state = getattr(self.optimizer, "state", None)
-        if state and [slots[0].shape for slots in state] == [a.shape for a in self.originals[""]]:
+        if state and [slots[0].shape for slots in state] == [shape for _, shape in self.parts]:
             self.optimizer.state = [[np.concatenate(slot, axis=None) for slot in zip(*state)]]
         return self
 

@@ -133,15 +133,17 @@ def _score(assignment, student):
             return None, None
 
 
-def autograde_one(assignment, student, user=None):
-    """Grade one student in a limited child process; return (status, detail)."""
+def autograde_one(assignment, student, user=None, sandbox=()):
+    """Grade one student in a limited child process; return (status, detail).
+
+    ``sandbox`` is the command prefix from :func:`_sandbox_prefix` (probed once per run)."""
     nb = ROOT / "grading" / "submitted" / student / assignment / f"{assignment}.ipynb"
     try:
         json.loads(nb.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError, FileNotFoundError) as err:
         return "error", f"submission is not a valid notebook ({type(err).__name__})"
-    cmd = _sandbox_prefix() + [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student,
-                               "--force", "--log-level=WARN"]
+    cmd = list(sandbox) + [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student,
+                           "--force", "--log-level=WARN"]
     env = dict(os.environ)
     if user is not None:
         home = ROOT / "grading" / ".home"
@@ -176,13 +178,14 @@ def autograde(assignment, students=None):
     submitted = ROOT / "grading" / "submitted"
     students = students or sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
     user, isolation = _unprivileged_user()
-    network = "no network (unshare -n)" if _sandbox_prefix() else "network NOT cut (unshare -n unavailable)"
+    sandbox = _sandbox_prefix()
+    network = "no network (unshare -n)" if sandbox else "network NOT cut (unshare -n unavailable)"
     scan = "" if _scan_configured() else \
         ("WARNING: nbgrader_config.py does not run the tamper scan (add FlagTampering to "
          "c.Autograde.autograde_preprocessors, as this project's nbgrader_config.py does)")
     rows = []
     for student in students:
-        status, detail = autograde_one(assignment, student, user)
+        status, detail = autograde_one(assignment, student, user, sandbox)
         score, max_score = _score(assignment, student) if status != "error" else (None, None)
         rows.append({"student": student, "status": status, "score": score, "max_score": max_score, "detail": detail})
     width = max([len(r["student"]) for r in rows] + [7])
