@@ -6,7 +6,7 @@ PYTHON ?= python
 PIP := $(PYTHON) -m pip
 JB_FLAGS := --all -W -n --keep-going
 
-.PHONY: install install-system book build test pytest release benchmark clean
+.PHONY: install install-check install-system install-system-book book build test pytest simd release benchmark clean
 
 install:
 	$(PIP) install -q -r requirements.txt -e .
@@ -14,18 +14,26 @@ install:
 install-check: install
 	$(PIP) install -q -r requirements-check.txt
 
+install-system-book:
+	bash tools/install_system.sh book
+
 install-system:
-	bash tools/install_system.sh
+	bash tools/install_system.sh test
 
 build:
 	jupyter-book build $(JB_FLAGS) .
 
-book: install install-system build
+book: install install-system-book build
 
 pytest:
 	$(PYTHON) -m pytest -n 2 --dist loadgroup
 
-test: install-check install-system build pytest
+# The numerically sensitive checks again with numpy's widest SIMD kernels disabled (and at the
+# baseline): every run exercises at least two dispatch paths, whatever CPU it gets.
+simd:
+	$(PYTHON) tools/simd_runs.py
+
+test: install-check install-system build simd pytest
 
 release:
 	$(PYTHON) tools/release.py

@@ -7,6 +7,7 @@ images are ``(n, 28, 28)``, labels ``(n,)``.
 import gzip
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,8 @@ def _download(name, files, base_url):
     """Fetch the files with pooch into $MLPKIT_DATA/<name> (or ~/.mlpkit/<name>) and verify them."""
     import pooch
     cache = Path(os.environ.get("MLPKIT_DATA", Path.home() / ".mlpkit")) / name
+    print(f"{name}: not found locally; downloading {len(files)} files from {base_url} into {cache} "
+          "(each checked against its known hash)", file=sys.stderr)
     paths = []
     for fname, known in files.items():
         gz_hash = known if known.startswith("md5:") else None   # None: checked below, uncompressed

@@ -4,7 +4,7 @@
     python tools/grade.py collect ps01 DIR         # DIR/<student>.ipynb -> grading/submitted/<student>/ps01/
     python tools/grade.py autograde ps01           # every submitted student, each in its own process
     python tools/grade.py feedback ps01            # HTML feedback in grading/feedback/
-    python tools/grade.py export                   # grades.csv
+    python tools/grade.py export                   # grading/grades.csv
 
 `autograde` runs `nbgrader autograde ps01 --student S --force` once per student, in a child
 process with a wall-clock limit and resource limits (address space, CPU time, file size), so a
@@ -221,7 +221,9 @@ def main(argv=None):
     elif args.step == "feedback":
         subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", args.assignment, "--force"], cwd=ROOT, check=True)
     elif args.step == "export":
-        subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", "grades.csv"], cwd=ROOT, check=True)
+        target = ROOT / "grading" / "grades.csv"          # under grading/, which git ignores
+        subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(target)], cwd=ROOT, check=True)
+        print(f"grades written to {target}")
     return 0
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from mlpkit import optimizers as O
+from tolerances import CANCELLATION_ATOL
 
 
 def run(opt, steps=5, seed=0):
@@ -78,7 +79,7 @@ CASES = [(O.SGD(0.1), sgd), (O.Momentum(0.05, 0.9), momentum), (O.Nesterov(0.05,
 def test_first_steps_follow_the_documented_rule(opt, rule):
     _, _, path = run(opt)
     for ours, ref in zip(path, reference(rule)):
-        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=CANCELLATION_ATOL)
 
 
 @pytest.mark.parametrize("opt", [type(o)(**({"lr": 0.05} if not isinstance(o, O.Adadelta) else {})) for o, _ in CASES],

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.slow]
 
 def test_every_assignment_has_a_corpus():
     assert ASSIGNMENTS, "solutions/ has no assignments"
-    missing = [a for a in ASSIGNMENTS if not (Path(__file__).parent / "grading_corpus" / f"{a}.py").exists()]
+    missing = [a for a in ASSIGNMENTS if not (ROOT / "tests" / "support" / "grading_corpus" / f"{a}.py").exists()]
     assert not missing, f"no corpus spec for {missing}"
 
 

@@ -227,7 +227,7 @@ def test_no_solution_or_corpus_submission_is_flagged():
     import importlib
     for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
         assert scan_notebook(nbformat.read(path, as_version=4)) == [], path.name
-    specs = sorted((ROOT / "tests" / "grading_corpus").glob("ps*.py"))
+    specs = sorted((ROOT / "tests" / "support" / "grading_corpus").glob("ps*.py"))
     assert specs
     for spec_path in specs:
         spec = importlib.import_module(f"grading_corpus.{spec_path.stem}")
