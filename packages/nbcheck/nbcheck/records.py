@@ -1,0 +1,80 @@
+"""Records: the values a test cell hands to the grader, as plain JSON data.
+
+In a graded run (the grader sets ``NBCHECK_RECORD=1`` inside its sandbox) every check also
+*records* what the student's code produced, as a display output of MIME type
+:data:`MIME`. The grader, outside the sandbox, compares each record with the record of the same
+name that the instructor's reference solution produced in its own run: scores never depend on
+anything decided inside the student's interpreter. Outside a graded run nothing is recorded.
+
+A record is ``{"v": 1, "kind": ..., "name": ..., "value": ...}`` plus the check's tolerances and
+the library functions the student's code called during the cell (see :mod:`nbcheck.trace`).
+The grader trusts only the reference's tolerances, never the student's.
+"""
+import math
+import os
+
+import numpy as _np
+
+MIME = "application/vnd.nbcheck.record+json"
+MAX_ENTRIES = 100_000            # a record larger than this is cut (and fails, with a message)
+__all__ = ["MIME", "encode", "decode", "emit", "recording"]
+
+
+def recording():
+    """True inside the grader's run (the grader sets NBCHECK_RECORD=1)."""
+    return os.environ.get("NBCHECK_RECORD") == "1"
+
+
+def _number(x):
+    x = float(x)
+    return x if math.isfinite(x) else repr(x)      # 'nan', 'inf', '-inf' (JSON has no such numbers)
+
+
+def encode(value):
+    """A JSON-safe description of ``value``: numbers and arrays exactly, anything else by type."""
+    if value is None or isinstance(value, (bool, _np.bool_)):
+        return {"type": "bool" if value is not None else "none", "data": None if value is None else bool(value)}
+    if isinstance(value, str):
+        return {"type": "str", "data": value[:10_000]}
+    if isinstance(value, dict):
+        return {"type": "dict", "data": {str(k)[:200]: encode(v) for k, v in list(value.items())[:100]}}
+    try:
+        arr = _np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return {"type": "other", "data": type(value).__name__}
+    flat = arr.ravel()
+    return {"type": "array", "shape": list(arr.shape), "data": [_number(v) for v in flat[:MAX_ENTRIES]],
+            "truncated": bool(flat.size > MAX_ENTRIES)}
+
+
+def decode(data):
+    """The inverse of :func:`encode` for arrays (a float ndarray), else the plain value.
+
+    Used by the grader on untrusted data: anything malformed raises ValueError.
+    """
+    if not isinstance(data, dict) or "type" not in data:
+        raise ValueError("not a record value")
+    kind = data["type"]
+    if kind == "array":
+        shape, values = data.get("shape"), data.get("data")
+        if not (isinstance(shape, list) and all(isinstance(s, int) and 0 <= s for s in shape)
+                and isinstance(values, list) and math.prod(shape) == len(values) <= MAX_ENTRIES):
+            raise ValueError("malformed array record")
+        return _np.array([float(v) for v in values], dtype=float).reshape(shape)
+    if kind == "dict":
+        if not isinstance(data.get("data"), dict):
+            raise ValueError("malformed dict record")
+        return {str(k): decode(v) for k, v in data["data"].items()}
+    if kind in ("bool", "str", "none", "other"):
+        return data.get("data")
+    raise ValueError(f"unknown record type {kind!r}")
+
+
+def emit(kind, name, value, **extra):
+    """Display one record (in a graded run only)."""
+    if not recording():
+        return
+    from IPython.display import display
+    from . import trace
+    record = {"v": 1, "kind": kind, "name": str(name), "value": value, "calls": trace.calls_so_far(), **extra}
+    display({MIME: record, "text/plain": ""}, raw=True)
