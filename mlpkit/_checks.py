@@ -1,6 +1,8 @@
 """Input validation shared by layers and networks: errors that say what and how to fix."""
 import numpy as np
 
+__all__ = ["ShapeError", "TrainingDiverged", "all_finite", "layer_label", "check_input"]
+
 
 class ShapeError(ValueError):
     """An array has a shape the layer or loss cannot use."""
@@ -30,8 +32,12 @@ def layer_label(layer, index=None):
     return f"{kind} layer{where}" + (f" ({name!r})" if name else "")
 
 
-def check_input(X, n_features, label, dtype=None):
-    """Validate a 2-D float batch X for a layer expecting ``n_features`` columns."""
+def check_input(X, n_features, label, dtype=None, finite=True):
+    """Validate a 2-D float batch X for a layer expecting ``n_features`` columns.
+
+    ``finite=False`` skips the one O(n) check, that no entry is NaN or inf (layers inside a
+    network leave it to :meth:`mlpkit.network.Sequential.check_X`, done once per batch).
+    """
     if not isinstance(X, np.ndarray):
         X = np.asarray(X)
     if X.ndim != 2:
@@ -48,7 +54,7 @@ def check_input(X, n_features, label, dtype=None):
         if X.dtype.kind not in "biu":
             raise TypeError(f"{label} needs numeric input, got X of dtype {X.dtype}.")
         X = X.astype(dtype)
-    if not all_finite(X):
+    if finite and not all_finite(X):
         bad = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"{label} received non-finite input: X{tuple(int(i) for i in bad)} = "
                          f"{X[tuple(bad)]} (X has shape {X.shape}). Remove or impute NaN/inf values first.")

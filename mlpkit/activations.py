@@ -9,9 +9,11 @@ Every activation ``g`` comes as a pair that works on whole batches (rows are sam
   (σ' = A(1 − A), tanh' = 1 − A²), for ReLU it needs ``Z``.
 
 ``*_prime(Z)`` give the elementwise derivative ``g'(Z)`` itself, for the chapters.
-``get(name)`` returns an :class:`Activation` from the registry ``ACTIVATIONS``; layers use it.
+``get(name, **params)`` returns an :class:`Activation` from the registry ``ACTIVATIONS``, with
+its parameters bound (``get("leaky_relu", alpha=0.2)``); layers take a name or such an object.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -164,7 +166,7 @@ def softmax_backward(dA, A):
     return A * (dA - np.sum(dA * A, axis=-1, keepdims=True))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Activation:
     """An activation function with its backward pass, as stored in the registry.
 
@@ -178,6 +180,9 @@ class Activation:
         Which cached array the backward pass needs.
     prime : callable or None
         Elementwise derivative g'(Z) (None for softmax, whose derivative is a Jacobian).
+    params : dict
+        The keyword parameters bound into ``fn``, ``backward_fn`` and ``prime``
+        (``{"alpha": 0.01}`` for leaky ReLU, ``{}`` for the others).
     """
 
     name: str
@@ -185,6 +190,7 @@ class Activation:
     backward_fn: Callable
     uses: str
     prime: Callable = None
+    params: dict = field(default_factory=dict)
 
     def forward(self, Z):
         """A = g(Z)."""
@@ -196,7 +202,30 @@ class Activation:
             return self.backward_fn(dA, A)
         if self.uses == "Z":
             return self.backward_fn(dA, Z)
-        return self.backward_fn(dA)
+        return dA
+
+    def with_params(self, **params):
+        """The same activation with some parameters changed, e.g. ``.with_params(alpha=0.2)``."""
+        unknown = sorted(set(params) - set(self.params))
+        if unknown:
+            takes = [n for n, a in ACTIVATIONS.items() if set(unknown) <= set(a.params)]
+            hint = f"; {', '.join(takes)} has it" if takes else ""
+            raise ValueError(f"activation {self.name} takes no parameter {unknown[0]!r} "
+                             f"(its parameters: {sorted(self.params) or 'none'}){hint}")
+        params = {**self.params, **{k: float(v) for k, v in params.items()}}
+        base = ACTIVATIONS[self.name]
+        bind = (lambda f: f if f is None else partial(f, **params)) if params else (lambda f: f)
+        return Activation(self.name, bind(base.fn), bind(base.backward_fn), self.uses, bind(base.prime), params)
+
+    def config(self):
+        """The name, or ``{"name": ..., **params}`` when it has parameters (what :func:`get` reads back)."""
+        return {"name": self.name, **self.params} if self.params else self.name
+
+    def __eq__(self, other):
+        return isinstance(other, Activation) and (self.name, self.params) == (other.name, other.params)
+
+    def __hash__(self):
+        return hash((self.name, tuple(sorted(self.params.items()))))
 
 
 ACTIVATIONS = {
@@ -204,27 +233,37 @@ ACTIVATIONS = {
     "sigmoid": Activation("sigmoid", sigmoid, sigmoid_backward, "A", sigmoid_prime),
     "tanh": Activation("tanh", tanh, tanh_backward, "A", tanh_prime),
     "relu": Activation("relu", relu, relu_backward, "Z", relu_prime),
-    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_backward, "Z", leaky_relu_prime),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_backward, "Z", leaky_relu_prime,
+                             {"alpha": 0.01}),
     "softmax": Activation("softmax", softmax, softmax_backward, "A", None),
 }
 ACTIVATIONS["linear"] = ACTIVATIONS["identity"]
 
 
-def get(name):
-    """Return the :class:`Activation` registered under ``name`` (or pass one through).
+def get(name, **params):
+    """Return the :class:`Activation` registered under ``name``, with its parameters set.
+
+    ``get("leaky_relu", alpha=0.2)`` is leaky ReLU with slope 0.2; ``name`` may also be an
+    Activation (passed through, or re-parameterised when ``params`` are given), None
+    (identity) or the dict that :meth:`Activation.config` writes (``{"name": "leaky_relu",
+    "alpha": 0.2}``). Pass the result to a layer: ``Dense(4, 3, get("leaky_relu", alpha=0.2))``.
 
     Raises
     ------
     ValueError
-        For an unknown name, listing the known ones.
+        For an unknown name (listing the known ones) or a parameter the activation lacks.
     """
+    if isinstance(name, dict):
+        params = {**{k: v for k, v in name.items() if k != "name"}, **params}
+        name = name.get("name")
     if isinstance(name, Activation):
-        return name
+        return name.with_params(**params) if params else name
     if name is None:
-        return ACTIVATIONS["identity"]
+        name = "identity"
     try:
-        return ACTIVATIONS[str(name).lower()]
+        act = ACTIVATIONS[str(name).lower()]
     except KeyError:
         raise ValueError(
             f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}"
         ) from None
+    return act.with_params(**params) if params else act

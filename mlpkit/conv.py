@@ -13,31 +13,39 @@ gradient back to the pixels the patch came from ("col2im").
 
 Max pooling keeps the largest value of each non-overlapping p×p window; its gradient flows
 only to that position. Flatten turns (n, C, H, W) into the (n, C·H·W) rows a Dense layer reads.
-All three follow the layer protocol of :mod:`mlpkit.layers` and plug into ``Sequential``.
+All three follow the layer protocol of :mod:`mlpkit.base` and plug into ``Sequential``
+(chapter ``ch14-convolution``: ``eq-ch14-conv``, ``eq-ch14-im2col``, ``eq-ch14-conv-backward``, ``eq-ch14-maxpool``).
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from . import activations, init as initializers
-from .base import Layer
+from ._checks import ShapeError
+from .base import Layer, register
 
 __all__ = ["Conv2D", "MaxPool2D", "Flatten"]
 
 
 def _check_images(X, label, channels=None, min_hw=1):
-    """Validate a batch of images (n, C, H, W); return it as an ndarray."""
+    """Validate a batch of images (n, C, H, W); return it as an ndarray (ShapeError if it is not one)."""
     X = np.asarray(X)
     if X.ndim != 4:
-        raise ValueError(f"{label} expects images of shape (n, C, H, W), got an array of shape {X.shape}. "
+        raise ShapeError(f"{label} expects images of shape (n, C, H, W), got an array of shape {X.shape}. "
                          f"Reshape flat images with X.reshape(n, C, H, W), e.g. X.reshape(-1, 1, 8, 8) "
                          f"for the 8×8 digits.")
     if channels is not None and X.shape[1] != channels:
-        raise ValueError(f"{label} expects {channels} channel(s) (axis 1), got X of shape {X.shape}. "
+        raise ShapeError(f"{label} expects {channels} channel(s) (axis 1), got X of shape {X.shape}. "
                          f"Build the layer with in_channels={X.shape[1]} or pass images as (n, C, H, W).")
     if min(X.shape[2:]) < min_hw:
-        raise ValueError(f"{label} needs images at least {min_hw}×{min_hw}, got X of shape {X.shape}. "
+        raise ShapeError(f"{label} needs images at least {min_hw}×{min_hw}, got X of shape {X.shape}. "
                          f"Use a smaller kernel_size / pool_size or fewer pooling layers before it.")
     return X
+
+
+def _check_dA(layer, dA, shape):
+    if dA.shape != shape:
+        raise ShapeError(f"{layer.label}: backward expects dA of shape {shape} (the shape of its output), "
+                         f"got {dA.shape}. Pass ∂L/∂A for the batch of the last forward pass.")
 
 
 def _positive_int(value, what, layer):
@@ -46,6 +54,7 @@ def _positive_int(value, what, layer):
     return int(value)
 
 
+@register
 class Conv2D(Layer):
     """2-D convolution (stride 1, no padding) followed by an elementwise activation.
 
@@ -53,8 +62,9 @@ class Conv2D(Layer):
     ----------
     in_channels, out_channels, kernel_size : int
         C, C_out and k: the layer has C_out filters of shape (C, k, k).
-    activation : str, default "relu"
-        Any elementwise activation of :mod:`mlpkit.activations` (not softmax).
+    activation : str or Activation, default "relu"
+        Any elementwise activation of :mod:`mlpkit.activations` (not softmax), e.g.
+        ``mk.activations.get("leaky_relu", alpha=0.2)``.
     init : str or callable, default "he_uniform"
         Initialiser called with fan_in = C·k² and fan_out = C_out; biases start at zero.
     rng : numpy.random.Generator
@@ -68,6 +78,7 @@ class Conv2D(Layer):
     """
 
     param_names = ("W", "b")
+    skips_dX = True
 
     def __init__(self, in_channels, out_channels, kernel_size, activation="relu", init="he_uniform",
                  rng=None, dtype=np.float64, name=None):
@@ -92,12 +103,8 @@ class Conv2D(Layer):
     def __repr__(self):
         return f"Conv2D({self.c_in}, {self.c_out}, {self.k}, activation={self.activation.name!r})"
 
-    def output_shape(self, H, W):
-        """(C_out, H − k + 1, W − k + 1) for an input of height H and width W."""
-        return self.c_out, H - self.k + 1, W - self.k + 1
-
-    def forward(self, X, training=True, check=True):
-        """A = g(Z) with Z from (conv); caches the patches P, Z and A."""
+    def forward(self, X, training=True):
+        """A = g(Z) with Z from (conv), ``eq-ch14-conv``; caches the patches P, Z and A."""
         X = _check_images(X, self.label, self.c_in, self.k)    # O(1) shape checks: always done
         if X.dtype != self.dtype:
             X = X.astype(self.dtype)
@@ -118,9 +125,7 @@ class Conv2D(Layer):
         """Given dA = ∂L/∂A (n, C_out, H', W'): set dW, db and return dX (n, C, H, W)."""
         if self.P is None:
             raise RuntimeError(f"{self.label}: call forward before backward")
-        if dA.shape != self.A.shape:
-            raise ValueError(f"{self.label}: backward expects dA of shape {self.A.shape} (same as its "
-                             f"output A), got {dA.shape}")
+        _check_dA(self, dA, self.A.shape)
         dZ = self.activation.backward(dA, self.Z, self.A)      # δ = dA ⊙ g'(Z)
         n = dZ.shape[0]
         dZm = dZ.transpose(0, 2, 3, 1).reshape(-1, self.c_out)  # rows (i, r, c), like P
@@ -140,10 +145,16 @@ class Conv2D(Layer):
 
     def config(self):
         return {"type": "Conv2D", "in_channels": self.c_in, "out_channels": self.c_out,
-                "kernel_size": self.k, "activation": self.activation.name, "dtype": self.dtype.name,
+                "kernel_size": self.k, "activation": self.activation.config(), "dtype": self.dtype.name,
                 "name": self.name}
 
+    @classmethod
+    def from_config(cls, config):
+        """A layer with this architecture and zero weights (load the weights after)."""
+        return cls(init="zeros", **{k: v for k, v in config.items() if k != "type"})
 
+
+@register
 class MaxPool2D(Layer):
     """Non-overlapping max pooling with a p×p window: (n, C, H, W) → (n, C, H/p, W/p).
 
@@ -159,12 +170,13 @@ class MaxPool2D(Layer):
     def __repr__(self):
         return f"MaxPool2D({self.p})"
 
-    def forward(self, X, training=True, check=True):
+    def forward(self, X, training=True):
+        """Each window's maximum, ``eq-ch14-maxpool``; caches where it sits."""
         X = _check_images(X, self.label, min_hw=self.p)
         n, C, H, W = X.shape
         p = self.p
         if H % p or W % p:
-            raise ValueError(f"{self.label}: height and width ({H}, {W}) of X {X.shape} must be divisible "
+            raise ShapeError(f"{self.label}: height and width ({H}, {W}) of X {X.shape} must be divisible "
                              f"by {p}; change the previous layer's kernel size or crop the images")
         # (n, C, H/p, p, W/p, p) → windows[i, ch, R, S, :] = the p·p values of window (R, S)
         windows = X.reshape(n, C, H // p, p, W // p, p).transpose(0, 1, 2, 4, 3, 5).reshape(n, C, H // p, W // p, p * p)
@@ -172,11 +184,11 @@ class MaxPool2D(Layer):
         self.X_shape = X.shape
         return np.take_along_axis(windows, self.arg[..., None], axis=-1)[..., 0]
 
-    def backward(self, dA, need_dX=True):
+    def backward(self, dA):
+        """dX: each output's gradient at its window's maximum, zero elsewhere."""
         if self.arg is None:
             raise RuntimeError(f"{self.label}: call forward before backward")
-        if dA.shape != self.arg.shape:
-            raise ValueError(f"{self.label}: backward expects dA of shape {self.arg.shape}, got {dA.shape}")
+        _check_dA(self, dA, self.arg.shape)
         n, C, H, W = self.X_shape
         p = self.p
         dwin = np.zeros((n, C, H // p, W // p, p * p), dtype=dA.dtype)
@@ -187,6 +199,7 @@ class MaxPool2D(Layer):
         return {"type": "MaxPool2D", "pool_size": self.p, "name": self.name}
 
 
+@register
 class Flatten(Layer):
     """(n, C, H, W) → (n, C·H·W), row-major (pixel (r, c) of channel ch goes to column ch·H·W + r·W + c)."""
 
@@ -197,17 +210,15 @@ class Flatten(Layer):
     def __repr__(self):
         return "Flatten()"
 
-    def forward(self, X, training=True, check=True):
+    def forward(self, X, training=True):
         X = np.asarray(X)
         if X.ndim < 2:
-            raise ValueError(f"{self.label} expects a batch (n, ...), got an array of shape {X.shape}")
+            raise ShapeError(f"{self.label} expects a batch (n, ...), got an array of shape {X.shape}")
         self.X_shape = X.shape
         return X.reshape(X.shape[0], -1)
 
-    def backward(self, dA, need_dX=True):
+    def backward(self, dA):
         if self.X_shape is None:
             raise RuntimeError(f"{self.label}: call forward before backward")
         return dA.reshape(self.X_shape)
 
-    def config(self):
-        return {"type": "Flatten", "name": self.name}

@@ -118,12 +118,21 @@ def train_test_split(X, y, test_size=0.2, rng=None):
 
 
 def minibatches(X, y, batch_size, rng=None):
-    """Yield (X_batch, y_batch) over one shuffled pass (no shuffle when rng is None)."""
+    """Yield (X_batch, y_batch) over one pass, shuffled by ``rng`` (in order when rng is None).
+
+    Each batch gathers its own rows from one permutation, so no shuffled copy of all of X is
+    made (as in :func:`mlpkit.training.fit`); without rng the batches are views (slices) of X.
+    """
     n = len(X)
-    order = rng.permutation(n) if rng is not None else np.arange(n)
-    Xs, ys = X[order], y[order]
+    if len(y) != n:
+        raise ValueError(f"minibatches: X has {n} rows but y has {len(y)}; pass one target row per sample")
+    order = rng.permutation(n) if rng is not None else None
     for start in range(0, n, batch_size):
-        yield Xs[start:start + batch_size], ys[start:start + batch_size]
+        if order is None:
+            yield X[start:start + batch_size], y[start:start + batch_size]
+        else:
+            rows = order[start:start + batch_size]
+            yield X[rows], y[rows]
 
 
 def add_bias_column(X):

@@ -173,8 +173,8 @@ def check_model(model, X, y, eps=1e-3, tol=1e-7, order=4):
         if hasattr(layer, "fixed_mask") and layer.rate > 0 and layer.fixed_mask is None:
             raise ValueError(f"{layer.label}: set layer.fixed_mask before a gradient check, or "
                              f"every loss evaluation draws a different dropout mask")
-    X = model._check_X(X)
-    y = model._check_y(y, X.shape[0])
+    X = model.check_X(X)
+    y = model.check_y(y, X.shape[0])
 
     def loss():
         return model.loss_fn(y, model.forward(X, training=True, check=False)) + model.penalty()

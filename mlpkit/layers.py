@@ -7,14 +7,15 @@ returns ``dX`` and writes ``dW``, ``db`` in place.
 """
 import numpy as np
 
-from . import activations, init as initializers
-from ._checks import check_input
-from .base import Layer
+from . import activations, init as initializers, regularizers
+from ._checks import ShapeError, check_input
+from .base import Layer, register
 from .dropout import Dropout
 
 __all__ = ["Dense", "Dropout", "Layer"]
 
 
+@register
 class Dense(Layer):
     """A fully connected layer ``A = g(X W + b)``, rows are samples.
 
@@ -23,7 +24,8 @@ class Dense(Layer):
     n_in, n_out : int
         Number of input features d_in and of units d_out.
     activation : str or Activation, default "identity"
-        Name in :data:`mlpkit.activations.ACTIVATIONS` ("sigmoid", "relu", "tanh", ...).
+        Name in :data:`mlpkit.activations.ACTIVATIONS` ("sigmoid", "relu", "tanh", ...), or an
+        Activation with parameters: ``mk.activations.get("leaky_relu", alpha=0.2)``.
     init : str or callable, default "xavier_uniform"
         Weight initialiser from :mod:`mlpkit.init`; biases start at zero.
     rng : numpy.random.Generator
@@ -43,16 +45,17 @@ class Dense(Layer):
 
     Notes
     -----
-    Forward (eq. notation):  Z = X W + b,  A = g(Z).
-    Backward, given dA = ∂L/∂A:
+    Forward (``eq-ch03-layer``):  Z = X W + b,  A = g(Z).
+    Backward, given dA = ∂L/∂A: steps 1–3 of chapter 8's algorithm box (``ch08-algorithm``,
+    ``eq-ch08-out``, ``eq-ch08-hidden``; one layer alone: ``eq-ch07-layer``):
 
-        dZ = dA ⊙ g'(Z)      (the layer's delta δ)
-        dW = Xᵀ dZ           (n summed away: the loss already holds its 1/n)
-        db = Σ_rows dZ
-        dX = dZ Wᵀ
+        1. dZ = dA ⊙ g'(Z)      (the layer's delta δ)
+        2. dW = Xᵀ dZ           (n summed away: the loss already holds its 1/n),  db = Σ_rows dZ
+        3. dX = dZ Wᵀ
     """
 
     param_names = ("W", "b")
+    skips_dX = True
 
     def __init__(self, n_in, n_out, activation="identity", init="xavier_uniform", rng=None,
                  dtype=np.float64, name=None, kernel_regularizer=None, activity_regularizer=None):
@@ -60,12 +63,11 @@ class Dense(Layer):
             if int(value) != value or value < 1:
                 raise ValueError(f"Dense: {arg} must be a positive integer, got {value!r}")
         self.n_in, self.n_out = int(n_in), int(n_out)
-        self.activation = activation          # the setter also binds the backward form
+        self.activation = activation          # a name or an Activation (activations.get)
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise TypeError(f"Dense: dtype must be a float type (float64 or float32), got {self.dtype}")
         self.name = name
-        self.init_name = init if isinstance(init, str) else getattr(init, "__name__", "custom")
         self.W = np.ascontiguousarray(initializers.get(init)(self.n_in, self.n_out, rng=rng, dtype=self.dtype))
         self.b = np.zeros(self.n_out, dtype=self.dtype)
         self.dW = np.zeros_like(self.W)
@@ -82,57 +84,52 @@ class Dense(Layer):
     @activation.setter
     def activation(self, value):
         self._activation = activations.get(value)
-        self._bind_activation_backward()
-
-    def _bind_activation_backward(self):
-        """Pick, once, the form of dZ = dA ⊙ g'(·) this activation needs (A, Z or nothing)."""
-        fn = self._activation.backward_fn
-        if self._activation.uses == "A":
-            self._activation_backward = lambda dA: fn(dA, self.A)
-        elif self._activation.uses == "Z":
-            self._activation_backward = lambda dA: fn(dA, self.Z)
-        else:
-            self._activation_backward = lambda dA: dA
 
     def __repr__(self):
         return (f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r}, "
                 f"dtype={self.dtype.name}" + (f", name={self.name!r}" if self.name else "") + ")")
 
-    def forward(self, X, training=True, check=True):
-        """A = g(X W + b). Caches X, Z, A. ``check=False`` skips input validation (used by
-        Sequential, which validates the batch once)."""
-        if check:
-            X = check_input(X, self.n_in, self.label, self.dtype)
+    def forward(self, X, training=True):
+        """A = g(X W + b) (``eq-ch03-layer``); caches X, Z, A.
+
+        The O(1) checks (2-D, n_in columns, the layer's dtype) are always made; that X holds no
+        NaN or inf is checked once per batch by the network (``Sequential.check_X``), not here.
+        """
+        if type(X) is not np.ndarray or X.ndim != 2 or X.shape[1] != self.n_in or X.dtype is not self.dtype:
+            X = check_input(X, self.n_in, self.label, self.dtype, finite=False)
         self.X = X
         self.Z = X @ self.W + self.b          # (n, d_in) @ (d_in, d_out) + (d_out,) broadcast over rows
         self.A = self._activation.fn(self.Z)
         return self.A
 
     def backward(self, dA, need_dX=True):
-        """Given dA = ∂L/∂A (n, n_out): set dZ, dW, db and return dX = ∂L/∂X (n, n_in)
-        (None when ``need_dX=False``)."""
+        """Given dA = ∂L/∂A (n, n_out): steps 1–3 of the backward pass (``ch08-algorithm``).
+
+        Sets dZ, dW, db and returns dX = ∂L/∂X (n, n_in), or None when ``need_dX=False``.
+        """
         if self.X is None:
             raise RuntimeError(f"{self.label}: call forward before backward")
         if dA.shape != self.A.shape:
-            raise ValueError(f"{self.label}: backward expects dA of shape {self.A.shape} "
-                             f"(same as its output A), got {dA.shape}")
+            raise ShapeError(f"{self.label}: backward expects dA of shape {self.A.shape} (the shape of its "
+                             f"output A), got {dA.shape}. Pass ∂L/∂A for the batch of the last forward pass.")
         if self.activity_regularizer is not None:
             dA = dA + self.activity_regularizer.gradient(self.A)
-        return self.backward_from_dZ(self._activation_backward(dA), need_dX)
+        dZ = self._activation.backward(dA, self.Z, self.A)     # 1. δ = dA ⊙ g'(Z)
+        return self.backward_from_dZ(dZ, need_dX)              # 2.–3.
 
     def backward_from_dZ(self, dZ, need_dX=True):
-        """Backward from the delta dZ = ∂L/∂Z directly (the fused softmax/sigmoid + CE path).
+        """Steps 2–3 from the delta dZ = ∂L/∂Z itself (also the fused softmax/sigmoid + CE start).
 
         ``need_dX=False`` skips dX = dZ Wᵀ for the first layer, whose input is the data
         (saves one of the three matrix products of the layer's backward).
         """
         self.dZ = dZ
         # Written into the layer's own dW and db (the layer protocol, mlpkit.base):
-        np.matmul(self.X.T, dZ, out=self.dW)      # dW = Xᵀ dZ: (d_in, n) @ (n, d_out) sums over the batch
-        np.add.reduce(dZ, axis=0, out=self.db)    # db = Σ_rows dZ
+        np.matmul(self.X.T, dZ, out=self.dW)      # 2. dW = A_prevᵀ δ: (d_in, n) @ (n, d_out) sums over the batch
+        np.add.reduce(dZ, axis=0, out=self.db)    #    db = Σ_rows δ
         if self.kernel_regularizer is not None:
             self.dW += self.kernel_regularizer.gradient(self.W)
-        return dZ @ self.W.T if need_dX else None
+        return dZ @ self.W.T if need_dX else None  # 3. dA_prev = δ Wᵀ
 
     def parameters(self):                 # the base class's, spelled out: called on every step
         return [self.W, self.b]
@@ -152,6 +149,17 @@ class Dense(Layer):
         return total
 
     def config(self):
-        """Architecture (not weights) as plain values, for save/load."""
-        return {"type": "Dense", "n_in": self.n_in, "n_out": self.n_out,
-                "activation": self.activation.name, "dtype": self.dtype.name, "name": self.name}
+        """Architecture (not weights) as plain values: the constructor's arguments."""
+        reg = lambda r: None if r is None else r.config()
+        return {"type": "Dense", "n_in": self.n_in, "n_out": self.n_out, "activation": self.activation.config(),
+                "dtype": self.dtype.name, "name": self.name, "kernel_regularizer": reg(self.kernel_regularizer),
+                "activity_regularizer": reg(self.activity_regularizer)}
+
+    @classmethod
+    def from_config(cls, config):
+        """A layer with this architecture and zero weights (load the weights after)."""
+        c = dict(config)
+        c.pop("type", None)
+        for key in ("kernel_regularizer", "activity_regularizer"):
+            c[key] = regularizers.get(c.get(key))
+        return cls(init="zeros", **c)

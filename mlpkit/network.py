@@ -1,14 +1,17 @@
-"""A sequential network: forward, backward, evaluation; training in :mod:`mlpkit.training`,
-files in :mod:`mlpkit.persistence`."""
+"""A sequential network: forward, backward (chapter 8's algorithm box), evaluation.
+
+The training loop is :mod:`mlpkit.training`; files are :mod:`mlpkit.persistence`, which builds
+on :meth:`Sequential.config` / :meth:`Sequential.from_config` (this module knows no files).
+"""
 import numpy as np
 
 from . import losses as losses_mod
-from . import persistence, training
 from ._checks import ShapeError, all_finite, check_input
-from .layers import Dense
-from .training import METRICS, History  # noqa: F401  (History: re-exported, it is what fit returns)
+from .base import layer_from_config
+from .metrics import METRICS, classes
+from .training import History, fit
 
-__all__ = ["Sequential", "History"]
+__all__ = ["Sequential", "History"]   # History: re-exported, it is what fit returns
 
 
 class Sequential:
@@ -16,18 +19,17 @@ class Sequential:
 
     Parameters
     ----------
-    layers : list of layers (Dense, Dropout, conv layers)
+    layers : list of layers
+        Dense, Dropout, conv layers, or any object following the protocol of :mod:`mlpkit.base`.
     loss : str or Loss, default "mse"
         Name for :func:`mlpkit.losses.get` or a Loss object (e.g. ``MSE(reduction="sum")``).
     metrics : tuple of str
-        Extra numbers recorded by ``fit``/``evaluate`` ("accuracy").
+        Extra numbers recorded by ``fit``/``evaluate`` (names in :data:`mlpkit.metrics.METRICS`).
 
-    Notes
-    -----
-    ``backward(y_true)`` starts from ``dA = ∂L/∂Ŷ`` given by the loss, except when the last
-    layer's activation is the loss's ``fused_activation`` (softmax + categorical CE, sigmoid +
-    binary CE): then it starts from the delta itself, ``dZ = (Ŷ − Y)/n``, which is both exact
-    and cheaper than multiplying by the activation's Jacobian.
+    Attributes
+    ----------
+    output : ndarray (n, k)
+        The output Ŷ of the last forward pass (what :meth:`backward` differentiates).
     """
 
     def __init__(self, layers, loss="mse", metrics=()):
@@ -39,10 +41,9 @@ class Sequential:
         for m in self.metrics:
             if m not in METRICS:
                 raise ValueError(f"unknown metric {m!r}; choose from {sorted(METRICS)}")
-        dense = [(i, l) for i, l in enumerate(self.layers)]
-        for i, layer in dense:
+        for i, layer in enumerate(self.layers):
             layer.index = i + 1
-        sized = [(i, l) for i, l in dense if hasattr(l, "n_out")]
+        sized = [(i, l) for i, l in enumerate(self.layers) if hasattr(l, "n_out")]
         for (i, a), (j, b) in zip(sized, sized[1:]):
             if a.n_out != b.n_in:
                 raise ShapeError(f"{b.label} expects {b.n_in} inputs but {a.label} produces {a.n_out}. "
@@ -54,6 +55,7 @@ class Sequential:
                             f"Build every layer with the same dtype=.")
         self.dtype = next((l.dtype for l in self.layers if hasattr(l, "dtype")), np.dtype(np.float64))
         self.n_in = getattr(self.layers[0], "n_in", None)   # None when the first layer is not dense (conv)
+        self.output = None
         self.history = None
 
     def __repr__(self):
@@ -61,7 +63,8 @@ class Sequential:
         return f"Sequential([\n  {inner}\n], loss={self.loss_fn!r})"
 
     # ----------------------------------------------------------------- checks
-    def _check_X(self, X):
+    def check_X(self, X):
+        """X as an array of the network's dtype, after checking its shape and values (cast once)."""
         X = np.asarray(X)
         if X.dtype != self.dtype and X.dtype.kind in "fbiu":
             X = X.astype(self.dtype)      # cast ONCE here, never per batch
@@ -71,7 +74,8 @@ class Sequential:
             raise ValueError(f"X (shape {X.shape}) contains NaN or inf; remove or impute them first")
         return X
 
-    def _check_y(self, y, n):
+    def check_y(self, y, n):
+        """Targets as an (n, k) array of the network's dtype (a 1-D y becomes a column when k = 1)."""
         y = np.asarray(y)
         out = self._n_out()
         if y.ndim == 1 and out == 1:
@@ -92,36 +96,49 @@ class Sequential:
 
     # ------------------------------------------------------- forward/backward
     def forward(self, X, training=True, check=True):
-        """Output of the last layer for the batch X (n, d); caches every layer's arrays."""
-        A = self._check_X(X) if check else X
+        """Ŷ for the batch X (n, d): A(0) = X, A(ℓ) = layer ℓ's forward of A(ℓ−1) (``eq-ch03-layer``).
+
+        ``check=False`` skips :meth:`check_X` (for a batch already checked, as in ``fit``).
+        """
+        A = self.check_X(X) if check else X
         for layer in self.layers:
-            A = layer.forward(A, training, False)
+            A = layer.forward(A, training)
+        self.output = A
         return A
 
-    def _fused_output(self):
-        """True when the loss hands back the delta dZ of the last layer (softmax + CE, sigmoid + BCE)."""
+    def fused_output(self):
+        """True when the loss hands back the delta δ(L) itself: softmax + categorical CE, sigmoid + BCE."""
         last = self.layers[-1]
-        return (self.loss_fn.fused_activation is not None and isinstance(last, Dense)
-                and last.activity_regularizer is None and self.loss_fn.fused_activation == last.activation.name)
+        return (self.loss_fn.fused_activation is not None and hasattr(last, "backward_from_dZ")
+                and getattr(last, "activity_regularizer", None) is None
+                and getattr(getattr(last, "activation", None), "name", None) == self.loss_fn.fused_activation)
 
     def backward(self, y_true, check=True):
-        """Backpropagate from the last forward pass: fill every layer's dW, db (and dZ)."""
-        Y_hat = self.layers[-1].A
-        if check:
-            y_true = self._check_y(y_true, Y_hat.shape[0])
-        fused = self._fused_output()
-        grad = self.loss_fn.gradient_wrt_logits(y_true, Y_hat) if fused else self.loss_fn.gradient(y_true, Y_hat)
-        return self._backprop(grad, fused)
+        """Backpropagation after :meth:`forward`: the algorithm box of chapter 8 (``ch08-algorithm``).
 
-    def _backprop(self, grad, fused=False):
-        """Run the backward pass from ``grad`` = ∂L/∂Ŷ, or ∂L/∂Z of the last layer when ``fused``."""
-        last = self.layers[-1]
-        need_dX = len(self.layers) > 1
-        grad = last.backward_from_dZ(grad, need_dX=need_dX) if fused else last.backward(grad, need_dX=need_dX)
-        for i in range(len(self.layers) - 2, -1, -1):
-            # The first layer's dX (gradient w.r.t. the data) is never used: skip that product.
-            grad = self.layers[i].backward(grad, need_dX=i > 0)
-        return self
+        Fills every layer's gradients (``dW``, ``db``, and ``dZ`` = δ) and returns the loss
+        L(Y, Ŷ) it differentiated (without penalties; the layers add their gradients).
+        ``check=False`` skips :meth:`check_y`.
+        """
+        Y_hat, layers = self.output, self.layers
+        Y = self.check_y(y_true, Y_hat.shape[0]) if check else y_true
+        # Start: dA(L) = ∂L/∂Ŷ from the loss; for softmax or sigmoid with cross-entropy, directly
+        # δ(L) = (Ŷ − Y)/n (eq-ch08-out), exact and cheaper than the activation's Jacobian.
+        fused = self.fused_output()
+        loss, grad = self.loss_fn.value_and_gradient(Y, Y_hat, wrt_logits=fused)
+        # Backward, for ℓ = L, ..., 1, each layer.backward(dA) does (Dense.backward):
+        #   1. δ(ℓ) = dA(ℓ) ⊙ g'(Z(ℓ))   2. dW(ℓ) = A(ℓ−1)ᵀ δ(ℓ), db(ℓ) = Σ_i δ(ℓ)_i   3. dA(ℓ−1) = δ(ℓ) W(ℓ)ᵀ
+        # and returns dA(ℓ−1) (eq-ch08-hidden); 3. is skipped for ℓ = 1, where nobody needs it.
+        L = len(layers)
+        for l in range(L, 0, -1):
+            layer = layers[l - 1]
+            if fused and l == L:
+                grad = layer.backward_from_dZ(grad, need_dX=l > 1)   # δ(L) given by the Start: steps 2–3
+            elif l > 1 or not getattr(layer, "skips_dX", False):
+                grad = layer.backward(grad)                           # steps 1–3, returns dA(ℓ−1)
+            else:
+                layer.backward(grad, need_dX=False)                   # ℓ = 1: steps 1–2, dA(0) unused
+        return loss
 
     def penalty(self):
         """Sum of the layers' regularisation terms (0.0 when no layer is regularised)."""
@@ -129,8 +146,8 @@ class Sequential:
 
     def loss(self, X, y, training=False):
         """Loss on (X, y) including regularisation penalties (dropout off unless training=True)."""
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
+        X = self.check_X(X)
+        y = self.check_y(y, X.shape[0])
         Y_hat = self.forward(X, training=training, check=False)
         return self.loss_fn(y, Y_hat) + self.penalty()
 
@@ -147,36 +164,13 @@ class Sequential:
             validation_data=None, callbacks=(), rng=None, verbose=1):
         """Train with mini-batch gradient descent and return a :class:`History`.
 
-        Parameters
-        ----------
-        X : (n, d) array;  y : (n, k) targets (a 1-D y is accepted for k = 1)
-        optimizer : an object with ``step(params, grads)`` (mlpkit.optimizers); default SGD(0.01)
-        epochs : int
-        batch_size : None, 1 or k
-            None = full batch (batch mode), 1 = online mode, k = mini-batches of k rows (seed 002).
-        shuffle : bool
-            Reshuffle the rows once per epoch (a permutation; batches are then contiguous slices).
-        validation_data : (X_val, y_val), optional — adds "val_loss" and "val_<metric>".
-        callbacks : iterable of Callback (e.g. EarlyStopping)
-        rng : numpy.random.Generator, needed when shuffle=True and batch_size < n
-        verbose : 0 = silent, 1 = a progress bar over epochs showing the loss
-
-        Raises
-        ------
-        TrainingDiverged
-            If the loss becomes NaN or inf, or the last step leaves a parameter NaN or inf (the
-            message suggests a smaller learning rate).
-
-        Notes
-        -----
-        While ``fit`` runs, every layer's ``W``, ``b`` (and ``dW``, ``db``) are views into one
-        parameter vector (and one gradient vector), so a callback reads the current values as
-        usual; arrays taken from the layers before ``fit`` receive the trained values when it
-        returns (see :class:`mlpkit.training.FlatParameters`).
+        See :func:`mlpkit.training.fit` for the parameters: ``optimizer`` (default SGD(0.01)),
+        ``batch_size`` None (full batch) / 1 (online) / k, ``shuffle`` with ``rng``,
+        ``validation_data=(X_val, y_val)``, ``callbacks`` (e.g. EarlyStopping), ``verbose``.
+        Each step is :meth:`forward`, :meth:`backward` and one optimiser step (``eq-ch04-gd``).
         """
-        return training.fit(self, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
-                            shuffle=shuffle, validation_data=validation_data, callbacks=callbacks, rng=rng,
-                            verbose=verbose)
+        return fit(self, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
+                   validation_data=validation_data, callbacks=callbacks, rng=rng, verbose=verbose)
 
     # ------------------------------------------------------------ inference
     def predict(self, X):
@@ -184,28 +178,29 @@ class Sequential:
         return self.forward(X, training=False)
 
     def predict_classes(self, X):
-        """Class labels: argmax of the outputs, or ŷ ≥ 0.5 for a single output."""
-        out = self.predict(X)
-        return (out[:, 0] >= 0.5).astype(int) if out.shape[1] == 1 else np.argmax(out, axis=1)
+        """Class labels (n,): :func:`mlpkit.metrics.classes` of the outputs (ŷ ≥ 0.5, or argmax)."""
+        return classes(self.predict(X))
 
-    def _evaluate(self, X, y):
+    def evaluate(self, X, y, check=True):
+        """{"loss": ..., and each metric} on (X, y), dropout off (``check=False``: X, y already checked)."""
+        if check:
+            X = self.check_X(X)
+            y = self.check_y(y, X.shape[0])
         out = self.forward(X, training=False, check=False)
         result = {"loss": self.loss_fn(y, out) + self.penalty()}
         for m in self.metrics:
             result[m] = METRICS[m](y, out)
         return result
 
-    def evaluate(self, X, y):
-        """{"loss": ..., and each metric} on (X, y), dropout off."""
-        X = self._check_X(X)
-        return self._evaluate(X, self._check_y(y, X.shape[0]))
-
-    # ---------------------------------------------------------- persistence
-    def save(self, path):
-        """Save architecture and weights to one ``.npz`` file (see :mod:`mlpkit.persistence`)."""
-        persistence.save(self, path)
+    # ---------------------------------------------------------- architecture
+    def config(self):
+        """The architecture as JSON values: each layer's ``config()``, the loss, the metrics."""
+        return {"layers": [layer.config() for layer in self.layers], "loss": self.loss_fn.name,
+                "reduction": getattr(self.loss_fn, "reduction", None), "metrics": list(self.metrics)}
 
     @classmethod
-    def load(cls, path):
-        """Rebuild a network saved by :meth:`save`."""
-        return persistence.load(path, cls)
+    def from_config(cls, config):
+        """A network with this architecture and zero weights (:func:`mlpkit.base.layer_from_config`)."""
+        loss_kwargs = {"reduction": config["reduction"]} if config.get("reduction") else {}
+        return cls([layer_from_config(c) for c in config["layers"]],
+                   loss=losses_mod.get(config["loss"], **loss_kwargs), metrics=config.get("metrics", ()))

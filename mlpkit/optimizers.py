@@ -47,6 +47,25 @@ class Optimizer:
     def _update(self, i, p, g):
         raise NotImplementedError
 
+    def join_state(self, shapes):
+        """Merge per-array state into one entry for one flat vector of all the arrays.
+
+        ``fit`` calls this when it joins the parameters of shapes ``shapes`` into one vector θ
+        (see :class:`mlpkit.training.FlatParameters`): velocities and moments follow, so
+        ``fit`` and hand-made ``step`` calls can alternate. Nothing happens when the state
+        does not hold one entry per array of these shapes (no step taken yet, say).
+        """
+        if self.state and [slots[0].shape for slots in self.state] == [tuple(s) for s in shapes]:
+            self.state = [[np.concatenate(slot, axis=None) for slot in zip(*self.state)]]
+
+    def split_state(self, shapes):
+        """The inverse of :meth:`join_state`: one flat entry back into one entry per array."""
+        sizes = [math.prod(s) for s in shapes]
+        if self.state and len(self.state) == 1 and len(shapes) > 1 and self.state[0][0].size == sum(sizes):
+            ends = np.cumsum(sizes)
+            self.state = [[slot[end - size:end].reshape(shape) for slot in self.state[0]]
+                          for shape, size, end in zip(shapes, sizes, ends)]
+
     def __repr__(self):
         args = ", ".join(f"{k}={v}" for k, v in vars(self).items() if k not in ("t", "state"))
         return f"{type(self).__name__}({args})"

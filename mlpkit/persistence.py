@@ -1,56 +1,33 @@
 """Saving and loading a :class:`~mlpkit.network.Sequential` as one ``.npz`` file.
 
-The file holds the architecture as JSON (``config``: each layer's ``config()``, the loss and
-its reduction, the metrics) and every parameter array as ``param_0, param_1, ...`` in the order
-of ``model.parameters()``. Nothing is pickled, so loading a file runs no code from it.
+The file holds the architecture as JSON (``config``: :meth:`Sequential.config`, i.e. each
+layer's ``config()``, the loss and its reduction, the metrics) and every parameter array as
+``param_0, param_1, ...`` in the order of ``model.parameters()``. Nothing is pickled, so
+loading a file runs no code from it. Layers are rebuilt through the registry of
+:mod:`mlpkit.base` (``layer_from_config``); a layer class of your own is loadable once it is
+decorated with ``@mlpkit.base.register``. This module imports the network; nothing imports it.
 """
 import json
 
 import numpy as np
 
-from . import losses as losses_mod
+from . import conv, layers  # noqa: F401  (importing them registers Dense, Dropout, Conv2D, MaxPool2D, Flatten)
+from .base import layer_from_config
+from .network import Sequential
 
 __all__ = ["save", "load", "layer_from_config"]
 
 
 def save(model, path):
     """Write ``model``'s architecture and weights to ``path`` (a ``.npz`` file)."""
-    config = {"layers": [layer.config() for layer in model.layers], "loss": model.loss_fn.name,
-              "reduction": getattr(model.loss_fn, "reduction", None), "metrics": list(model.metrics)}
     arrays = {f"param_{i}": p for i, p in enumerate(model.parameters())}
-    np.savez(path, config=np.array(json.dumps(config)), **arrays)
+    np.savez(path, config=np.array(json.dumps(model.config())), **arrays)
 
 
-def layer_from_config(c):
-    """Rebuild one layer from its ``config()`` dict (weights zero until they are loaded)."""
-    from .conv import Conv2D, Flatten, MaxPool2D
-    from .layers import Dense, Dropout
-
-    kind = c.get("type")
-    if kind == "Dense":
-        return Dense(c["n_in"], c["n_out"], activation=c["activation"], init="zeros",
-                     dtype=np.dtype(c["dtype"]), name=c["name"])
-    if kind == "Dropout":
-        return Dropout(c["rate"], name=c["name"])
-    if kind == "Conv2D":
-        return Conv2D(c["in_channels"], c["out_channels"], c["kernel_size"], activation=c["activation"],
-                      init="zeros", dtype=np.dtype(c["dtype"]), name=c["name"])
-    if kind == "MaxPool2D":
-        return MaxPool2D(c["pool_size"], name=c["name"])
-    if kind == "Flatten":
-        return Flatten(name=c["name"])
-    raise ValueError(f"cannot load layer type {kind!r}; known: Dense, Dropout, Conv2D, MaxPool2D, Flatten")
-
-
-def load(path, cls=None):
-    """Rebuild the network saved by :func:`save` (``cls`` defaults to Sequential)."""
-    if cls is None:
-        from .network import Sequential as cls
+def load(path, cls=Sequential):
+    """Rebuild the network saved by :func:`save` (``cls``: Sequential or a subclass)."""
     with np.load(path, allow_pickle=False) as data:
-        config = json.loads(str(data["config"]))
-        layers = [layer_from_config(c) for c in config["layers"]]
-        loss_kwargs = {"reduction": config["reduction"]} if config.get("reduction") else {}
-        model = cls(layers, loss=losses_mod.get(config["loss"], **loss_kwargs), metrics=config["metrics"])
+        model = cls.from_config(json.loads(str(data["config"])))
         params = model.parameters()
         stored = sum(key.startswith("param_") for key in data.files)
         if stored != len(params):

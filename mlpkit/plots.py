@@ -4,6 +4,8 @@ Every function draws on ``ax`` (created if None) and returns it.
 """
 import numpy as np
 
+from .metrics import classes
+
 __all__ = ["plot_history", "plot_decision_boundary", "plot_loss_surface"]
 
 
@@ -16,7 +18,7 @@ def _axes(ax, projection=None):
 
 
 def plot_history(history, keys=None, ax=None, logy=False, title=None):
-    """Curves of a :class:`~mlpkit.network.History` (or a dict of lists) against the epoch.
+    """Curves of a :class:`~mlpkit.training.History` (or a dict of lists) against the epoch.
 
     ``keys`` defaults to every loss-like key ("loss", "val_loss"); pass e.g.
     ``["accuracy", "val_accuracy"]`` for metrics.
@@ -41,13 +43,13 @@ def plot_history(history, keys=None, ax=None, logy=False, title=None):
 def plot_decision_boundary(model, X, y, ax=None, resolution=200, margin=0.5, title=None):
     """Shade the plane by predicted class and scatter the points (X (n, 2), labels y).
 
-    ``model`` is a network with ``predict`` or a function X -> outputs. For one output the
-    class is ŷ ≥ 0.5, for several the argmax.
+    ``model`` is a network with ``predict`` or a function X -> outputs; the class of each
+    point is :func:`mlpkit.metrics.classes` of its output (ŷ ≥ 0.5, or the argmax).
     """
     predict = model.predict if hasattr(model, "predict") else model
     X = np.asarray(X)
     y = np.asarray(y).reshape(len(X), -1)
-    labels = y[:, 0] if y.shape[1] == 1 else np.argmax(y, axis=1)
+    labels = y[:, 0] if y.shape[1] == 1 else np.argmax(y, axis=1)     # the given labels, unthresholded
     x0 = np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, resolution)
     x1 = np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution)
     G0, G1 = np.meshgrid(x0, x1)
@@ -55,7 +57,7 @@ def plot_decision_boundary(model, X, y, ax=None, resolution=200, margin=0.5, tit
     dtype = getattr(model, "dtype", np.float64)
     out = np.asarray(predict(grid.astype(dtype)))
     out = out.reshape(len(grid), -1)
-    cls = (out[:, 0] >= 0.5).astype(int) if out.shape[1] == 1 else np.argmax(out, axis=1)
+    cls = classes(out)
     ax = _axes(ax)
     ax.contourf(G0, G1, cls.reshape(G0.shape), alpha=0.25, cmap="coolwarm",
                 levels=np.arange(cls.max() + 2) - 0.5)

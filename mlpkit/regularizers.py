@@ -13,16 +13,26 @@ import copy
 
 import numpy as np
 
-__all__ = ["L1", "L2", "ActivityL2", "EarlyStopping", "Callback"]
+__all__ = ["L1", "L2", "ActivityL2", "EarlyStopping", "Callback", "REGULARIZERS", "get"]
 
 
-class L2:
-    """L2 weight penalty λ Σ W², gradient 2λW."""
+class _Penalty:
+    """A penalty with one strength λ; ``config()`` / :func:`get` turn it into JSON and back."""
 
     def __init__(self, lam):
         if lam < 0:
-            raise ValueError(f"L2: lam must be ≥ 0, got {lam}")
+            raise ValueError(f"{type(self).__name__}: lam must be ≥ 0, got {lam}")
         self.lam = float(lam)
+
+    def config(self):
+        return {"type": type(self).__name__, "lam": self.lam}
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.lam})"
+
+
+class L2(_Penalty):
+    """L2 weight penalty λ Σ W², gradient 2λW."""
 
     def penalty(self, W):
         return self.lam * float(np.sum(W * W))
@@ -30,17 +40,9 @@ class L2:
     def gradient(self, W):
         return (2.0 * self.lam) * W
 
-    def __repr__(self):
-        return f"L2({self.lam})"
 
-
-class L1:
+class L1(_Penalty):
     """L1 weight penalty λ Σ |W|, (sub)gradient λ sign(W) (0 at W = 0)."""
-
-    def __init__(self, lam):
-        if lam < 0:
-            raise ValueError(f"L1: lam must be ≥ 0, got {lam}")
-        self.lam = float(lam)
 
     def penalty(self, W):
         return self.lam * float(np.sum(np.abs(W)))
@@ -48,17 +50,9 @@ class L1:
     def gradient(self, W):
         return self.lam * np.sign(W)
 
-    def __repr__(self):
-        return f"L1({self.lam})"
 
-
-class ActivityL2:
+class ActivityL2(_Penalty):
     """L2 penalty on a layer's activations, λ Σ A² / n; gradient w.r.t. A is 2λA / n."""
-
-    def __init__(self, lam):
-        if lam < 0:
-            raise ValueError(f"ActivityL2: lam must be ≥ 0, got {lam}")
-        self.lam = float(lam)
 
     def penalty(self, A):
         return self.lam * float(np.sum(A * A)) / A.shape[0]
@@ -66,8 +60,20 @@ class ActivityL2:
     def gradient(self, A):
         return (2.0 * self.lam / A.shape[0]) * A
 
-    def __repr__(self):
-        return f"ActivityL2({self.lam})"
+
+REGULARIZERS = {"L1": L1, "L2": L2, "ActivityL2": ActivityL2}
+
+
+def get(config):
+    """A regulariser from its ``config()`` dict (``{"type": "L2", "lam": 0.1}``); None and
+    regulariser objects pass through."""
+    if config is None or isinstance(config, _Penalty):
+        return config
+    try:
+        return REGULARIZERS[config["type"]](config["lam"])
+    except (KeyError, TypeError):
+        raise ValueError(f"cannot build a regulariser from {config!r}; expected "
+                         f"{{'type': one of {sorted(REGULARIZERS)}, 'lam': float}}") from None
 
 
 class Callback:

@@ -1,19 +1,22 @@
 """The training loop of :class:`~mlpkit.network.Sequential`: mini-batch gradient descent.
 
-One *step* is: forward pass on a batch, loss and its gradient, backward pass, optimiser
-update. ``batch_size`` chooses the three modes of seed 002: ``None`` = the whole set per step
-(batch), ``1`` = one example per step (online), ``k`` = mini-batches of k rows. An *epoch* is one
+One *step* is: forward pass on a batch, backward pass (:meth:`Sequential.backward`, which also
+returns the batch's loss), optimiser update θ ← θ − η ∇L (``eq-ch04-gd``; the variants of chapter ``ch10-gd-variants`` are the
+optimisers). ``batch_size`` chooses the three modes: ``None`` = the whole set per step (batch),
+``1`` = one example per step (online), ``k`` = mini-batches of k rows. An *epoch* is one
 pass over the rows; after each one the loss (and metrics, validation numbers) are recorded in a
-:class:`History` and the callbacks may stop training.
+:class:`History` and the callbacks may stop training. The loop calls only public methods of the
+model (``check_X``, ``check_y``, ``forward``, ``backward``, ``evaluate``, ``parameters``,
+``gradients``; the layers' ``penalty``) and of the optimiser (``step``, ``join_state``, ``split_state``).
 
 On tiny networks a step is a few dozen numpy calls of about a microsecond each, so the cost is
 the *number* of calls, not the arithmetic. This loop therefore does, once per ``fit`` rather
-than once per step, everything that does not change between steps: which output gradient the
-loss gives, which layers add a penalty, the floating-point error state. And for the duration of
+than once per step, everything that does not change between steps: which layers add a
+penalty, the floating-point error state. And for the duration of
 ``fit`` all parameters live in one vector θ and all gradients in one vector g (each layer's
 ``W``, ``b``, ``dW``, ``db`` are views into them), so the update θ ← θ − η g is one optimiser call
 on one array instead of one per array (see :class:`FlatParameters`). Together this keeps ``fit``
-on XOR about ten times faster than PyTorch, and close to a bare numpy loop (benchmarks/).
+on XOR about ten times faster than PyTorch, and close to a bare numpy loop (benchmarks/README.md).
 """
 import math
 import sys
@@ -21,8 +24,9 @@ import sys
 import numpy as np
 
 from ._checks import TrainingDiverged
+from .metrics import METRICS, accuracy  # noqa: F401  (accuracy: re-exported, its old home)
 
-__all__ = ["History", "accuracy", "METRICS", "fit"]
+__all__ = ["History", "FlatParameters", "fit", "accuracy", "METRICS"]
 
 
 class History:
@@ -44,16 +48,6 @@ class History:
     def __repr__(self):
         last = {k: round(v[-1], 6) for k, v in self.history.items()}
         return f"History({len(self.epochs)} epochs, last={last})"
-
-
-def accuracy(y_true, y_pred):
-    """Fraction of rows classified right: argmax for several outputs, ŷ ≥ 0.5 for one."""
-    if y_pred.shape[1] == 1:
-        return float(np.mean((y_pred >= 0.5) == (y_true >= 0.5)))
-    return float(np.mean(np.argmax(y_pred, axis=1) == np.argmax(y_true, axis=1)))
-
-
-METRICS = {"accuracy": accuracy, "acc": accuracy}
 
 
 def _progress_bar(epochs, verbose):
@@ -91,6 +85,8 @@ class FlatParameters:
         self.enabled = len(declared) == len(params) and all(a is b for a, b in zip(declared, params))
         ends = np.cumsum([p.size for p in params])     # part k of θ (and g) holds parameter k
         self.parts = [(slice(end - p.size, end), p.shape) for p, end in zip(params, ends)]
+        self.shapes = [p.shape for p in params]
+        self.grad_owners = [(layer, "d" + name) for layer, name in self.owners]
 
     def _join(self, prefix):
         """One vector holding every layer's ``prefix + name`` array; the layers get views of it."""
@@ -108,9 +104,8 @@ class FlatParameters:
             return self
         self.theta, _ = self._join("")
         self.g, self.grad_views = self._join("d")
-        state = getattr(self.optimizer, "state", None)
-        if state and [slots[0].shape for slots in state] == [shape for _, shape in self.parts]:
-            self.optimizer.state = [[np.concatenate(slot, axis=None) for slot in zip(*state)]]
+        if hasattr(self.optimizer, "join_state"):
+            self.optimizer.join_state(self.shapes)
         return self
 
     def step(self):
@@ -119,8 +114,10 @@ class FlatParameters:
             self.optimizer.step(self.model.parameters(), self.model.gradients())
             return
         # A layer that assigned a new gradient array instead of writing in place (a student's
-        # own layer, say) is copied into its part of g, never skipped.
-        for grad, view in zip(self.model.gradients(), self.grad_views):
+        # own layer, say) is copied into its part of g, never skipped. (The protocol's "d" + name
+        # attributes are read directly: building model.gradients() costs more than the loop.)
+        for (layer, grad_name), view in zip(self.grad_owners, self.grad_views):
+            grad = getattr(layer, grad_name)
             if grad is not view:
                 view[...] = grad
         self.optimizer.step([self.theta], [self.g])     # θ ← update(θ, g)
@@ -136,10 +133,8 @@ class FlatParameters:
             for (layer, name), a in zip(self.owners, arrays):
                 a[...] = getattr(layer, prefix + name)
                 setattr(layer, prefix + name, a)
-        state = getattr(self.optimizer, "state", None)
-        if self.enabled and state and len(state) == 1 and state[0][0].shape == self.theta.shape \
-                and len(self.parts) > 1:
-            self.optimizer.state = [[slot[part].reshape(shape) for slot in state[0]] for part, shape in self.parts]
+        if self.enabled and hasattr(self.optimizer, "split_state"):
+            self.optimizer.split_state(self.shapes)
         return False
 
 
@@ -153,12 +148,41 @@ def _diverged(what, optimizer):
 
 def fit(model, X, y, optimizer=None, epochs=1, batch_size=None, shuffle=True,
         validation_data=None, callbacks=(), rng=None, verbose=1):
-    """Train ``model`` and return a :class:`History` (see :meth:`Sequential.fit`)."""
+    """Train ``model`` with mini-batch gradient descent and return a :class:`History`.
+
+    Parameters
+    ----------
+    model : Sequential
+    X : (n, d) array;  y : (n, k) targets (a 1-D y is accepted for k = 1)
+    optimizer : an object with ``step(params, grads)`` (mlpkit.optimizers); default SGD(0.01)
+    epochs : int
+    batch_size : None, 1 or k
+        None = full batch (batch mode), 1 = online mode, k = mini-batches of k rows.
+    shuffle : bool
+        Reshuffle the rows once per epoch (a permutation; each batch gathers its rows from it).
+    validation_data : (X_val, y_val), optional — adds "val_loss" and "val_<metric>".
+    callbacks : iterable of Callback (e.g. EarlyStopping)
+    rng : numpy.random.Generator, needed when shuffle=True and batch_size < n
+    verbose : 0 = silent, 1 = a progress bar over epochs showing the loss
+
+    Raises
+    ------
+    TrainingDiverged
+        If the loss becomes NaN or inf, or the last step leaves a parameter NaN or inf (the
+        message suggests a smaller learning rate).
+
+    Notes
+    -----
+    While ``fit`` runs, every layer's ``W``, ``b`` (and ``dW``, ``db``) are views into one
+    parameter vector (and one gradient vector), so a callback reads the current values as
+    usual; arrays taken from the layers before ``fit`` receive the trained values when it
+    returns (see :class:`FlatParameters`).
+    """
     from .optimizers import SGD
 
     optimizer = optimizer if optimizer is not None else SGD(0.01)
-    X = model._check_X(X)
-    y = model._check_y(y, X.shape[0])
+    X = model.check_X(X)
+    y = model.check_y(y, X.shape[0])
     model.loss_fn.check_targets(y, y)
     n = X.shape[0]
     bs = n if batch_size is None else int(batch_size)
@@ -167,18 +191,15 @@ def fit(model, X, y, optimizer=None, epochs=1, batch_size=None, shuffle=True,
     if shuffle and bs < n and rng is None:
         raise ValueError("fit(shuffle=True) needs rng=np.random.default_rng(seed) to shuffle reproducibly")
     if validation_data is not None:
-        X_val = model._check_X(validation_data[0])
-        y_val = model._check_y(validation_data[1], X_val.shape[0])
+        X_val = model.check_X(validation_data[0])
+        y_val = model.check_y(validation_data[1], X_val.shape[0])
     history = History()
     callbacks = list(callbacks)
     for cb in callbacks:
         cb.on_train_begin(model)
 
-    # Fixed for the whole run (see the module docstring): whether the loss hands back ∂L/∂Ŷ or
-    # the fused delta ∂L/∂Z, and the layers whose penalties join the loss.
-    fused = model._fused_output()
+    # Fixed for the whole run (see the module docstring): the layers whose penalties join the loss.
     penalised = [layer for layer in model.layers if layer.has_penalty()]
-    loss_and_grad = model.loss_fn.value_and_gradient
 
     bar = _progress_bar(epochs, verbose)
     try:
@@ -196,14 +217,13 @@ def fit(model, X, y, optimizer=None, epochs=1, batch_size=None, shuffle=True,
                         Xb, yb = X[rows], y[rows]
                     else:
                         Xb, yb = (X, y) if bs >= n else (X[start:start + bs], y[start:start + bs])
-                    Y_hat = model.forward(Xb, training=True, check=False)
-                    batch_loss, grad = loss_and_grad(yb, Y_hat, fused)
+                    model.forward(Xb, training=True, check=False)
+                    batch_loss = model.backward(yb, check=False)    # the gradients, chapter 8's box
                     for layer in penalised:
                         batch_loss += layer.penalty()
                     if not math.isfinite(batch_loss):
                         raise _diverged(f"the loss became {batch_loss} at epoch {epoch}, batch starting at row {start}",
                                         optimizer)
-                    model._backprop(grad, fused)
                     flat.step()
                     total += batch_loss * Xb.shape[0]
                 logs = {"loss": total / n}
@@ -212,7 +232,7 @@ def fit(model, X, y, optimizer=None, epochs=1, batch_size=None, shuffle=True,
                     for m in model.metrics:
                         logs[m] = METRICS[m](y, train_out)
                 if validation_data is not None:
-                    logs.update({f"val_{k}": v for k, v in model._evaluate(X_val, y_val).items()})
+                    logs.update({f"val_{k}": v for k, v in model.evaluate(X_val, y_val, check=False).items()})
                 history.append(epoch, logs)
                 if bar is not None:
                     bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)

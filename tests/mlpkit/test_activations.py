@@ -79,3 +79,18 @@ def test_registry_names_and_errors():
     with pytest.raises(ValueError, match="unknown activation 'sigmod'.*sigmoid"):
         act.get("sigmod")
     assert mk.activations.get(None).name == "identity"
+
+
+def test_leaky_relu_alpha_is_settable_through_the_registry_and_dense():
+    leaky = act.get("leaky_relu", alpha=0.2)
+    Z = np.array([[-1.0, 2.0]])
+    np.testing.assert_array_equal(leaky.forward(Z), [[-0.2, 2.0]])
+    np.testing.assert_array_equal(leaky.backward(np.ones_like(Z), Z, None), [[0.2, 1.0]])
+    np.testing.assert_array_equal(leaky.prime(Z), [[0.2, 1.0]])
+    assert leaky.params == {"alpha": 0.2} and act.get("leaky_relu").params == {"alpha": 0.01}
+    layer = mk.layers.Dense(2, 2, leaky, init="zeros")
+    layer.b[...] = -1.0
+    np.testing.assert_array_equal(layer.forward(np.zeros((1, 2))), [[-0.2, -0.2]])
+    assert act.get(leaky.config()) == leaky                     # the form config() saves
+    with pytest.raises(ValueError, match=r"relu takes no parameter 'alpha'.*leaky_relu"):
+        act.get("relu", alpha=0.2)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+import mlpkit as mk
 from mlpkit import data
 
 
@@ -40,3 +41,34 @@ def test_bias_column_trick_equals_a_separate_bias():
     rng = np.random.default_rng(3)
     X, W, b = rng.normal(size=(5, 2)), rng.normal(size=(2, 3)), rng.normal(size=3)
     np.testing.assert_allclose(data.add_bias_column(X) @ np.vstack([b, W]), X @ W + b)
+
+
+class _CountingArray(np.ndarray):
+    """An ndarray that records how many rows each gather ``X[rows]`` takes."""
+
+    gathered = []
+
+    def __getitem__(self, index):
+        if isinstance(index, np.ndarray):
+            _CountingArray.gathered.append(len(index))
+        return super().__getitem__(index)
+
+
+def test_minibatches_gather_one_batch_at_a_time_never_all_of_X():
+    X = np.arange(200.0).reshape(100, 2).view(_CountingArray)
+    _CountingArray.gathered = []
+    batches = list(data.minibatches(X, X, 32, rng=np.random.default_rng(0)))
+    assert max(_CountingArray.gathered) <= 32                   # no shuffled copy of all 100 rows
+    assert sorted(np.concatenate([b[0][:, 0] for b in batches])) == list(range(0, 200, 2))
+    unshuffled = list(data.minibatches(X, X, 32))
+    assert all(np.shares_memory(b[0], X) for b in unshuffled)   # without rng: views, no copy at all
+
+
+def test_one_rule_for_classes_from_outputs():
+    one = np.array([[0.2], [0.5], [0.7]])
+    many = np.array([[0.1, 0.7, 0.2], [0.5, 0.2, 0.3]])
+    np.testing.assert_array_equal(mk.metrics.classes(one), [0, 1, 1])          # ŷ ≥ 0.5
+    np.testing.assert_array_equal(mk.metrics.classes(many), [1, 0])            # argmax
+    model = mk.network.Sequential([mk.layers.Dense(2, 1, "sigmoid", rng=np.random.default_rng(0))])
+    X = np.random.default_rng(1).normal(size=(5, 2))
+    np.testing.assert_array_equal(model.predict_classes(X), mk.metrics.classes(model.predict(X)))

@@ -83,3 +83,25 @@ def test_binary_targets_out_of_range_and_unknown_names():
         Sequential([Dense(2, 1, rng=rng)], metrics=("f1",))
     with pytest.raises(ValueError, match="rng=np.random.default_rng"):
         Sequential([Dense(2, 1, rng=rng)]).fit(np.zeros((4, 2)), np.zeros((4, 1)), batch_size=2, verbose=0)
+
+
+def test_conv_pool_and_dropout_raise_shape_errors_that_name_the_layer_and_the_fix():
+    from mlpkit.conv import Conv2D, MaxPool2D
+    rng = np.random.default_rng(0)
+    with pytest.raises(mk.ShapeError, match=r"Conv2D layer expects images of shape \(n, C, H, W\).*\(4, 64\).*reshape"):
+        Conv2D(1, 2, 3, rng=rng).forward(np.zeros((4, 64)))
+    with pytest.raises(mk.ShapeError, match=r"MaxPool2D layer.*\(6, 6\).*divisible by 4"):
+        MaxPool2D(4).forward(np.zeros((1, 1, 6, 6)))
+    conv = Conv2D(1, 2, 2, rng=rng)
+    conv.forward(np.zeros((1, 1, 4, 4)))
+    with pytest.raises(mk.ShapeError, match=r"Conv2D layer: backward expects dA of shape \(1, 2, 3, 3\)"):
+        conv.backward(np.zeros((1, 2, 2, 2)))
+    drop = mk.layers.Dropout(0.5, name="d")
+    drop.fixed_mask = np.ones((2, 3))
+    with pytest.raises(mk.ShapeError, match=r"Dropout layer \('d'\): fixed_mask has shape \(2, 3\) but the input "
+                                            r"has shape \(2, 2\).*"):
+        drop.forward(np.ones((2, 2)))
+    dense = mk.layers.Dense(2, 3, rng=rng)
+    dense.forward(np.ones((1, 2)))
+    with pytest.raises(mk.ShapeError, match=r"Dense layer: backward expects dA of shape \(1, 3\)"):
+        dense.backward(np.ones((1, 2)))

@@ -81,8 +81,8 @@ def test_save_and_load_round_trip(tmp_path):
     model = small(rng, dtype=np.float32)
     X = rng.normal(size=(4, 2)).astype(np.float32)
     path = tmp_path / "model.npz"
-    model.save(path)
-    again = Sequential.load(path)
+    mk.persistence.save(model, path)
+    again = mk.persistence.load(path)
     np.testing.assert_array_equal(again.predict(X), model.predict(X))
     assert again.dtype == np.float32 and [type(l) for l in again.layers] == [type(l) for l in model.layers]
 
@@ -93,3 +93,27 @@ def test_float32_model_keeps_float32_through_training():
     model = small(rng, np.float32)
     model.fit(X, Y, optimizer=mk.optimizers.Adam(1e-2), epochs=2, batch_size=5, rng=rng, verbose=0)
     assert all(p.dtype == np.float32 for p in model.parameters())
+
+
+def _documented_example_layer():
+    """The custom layer of mlpkit/base.py's docstring, executed exactly as written there."""
+    import re
+    source = re.search(r"``` *python\n(.*?)```", mk.base.__doc__, re.S).group(1)
+    namespace = {"np": np, "Layer": mk.base.Layer}
+    exec(source, namespace)
+    return namespace["Scale"]
+
+
+@pytest.mark.parametrize("position", ["first", "middle", "last"])
+def test_a_layer_written_to_the_documented_protocol_trains_with_fit(position):
+    Scale = _documented_example_layer()
+    rng = np.random.default_rng(8)
+    X, y = mk.data.xor()
+    layers = {"first": [Scale(2), Dense(2, 4, "tanh", rng=rng), Dense(4, 1, "sigmoid", rng=rng)],
+              "middle": [Dense(2, 4, "tanh", rng=rng), Scale(4), Dense(4, 1, "sigmoid", rng=rng)],
+              "last": [Dense(2, 4, "tanh", rng=rng), Dense(4, 1, "sigmoid", rng=rng), Scale(1)]}[position]
+    model = Sequential(layers, loss="mse")
+    assert mk.gradcheck.check_model(model, X, y).ok()
+    before = model.loss(X, y)
+    model.fit(X, y, optimizer=mk.optimizers.Adam(0.05), epochs=50, verbose=0)
+    assert model.loss(X, y) < before
