@@ -58,6 +58,7 @@ DISABLED_LAB_PLUGINS = [
     "@jupyter/nbgrader:course-list",
     "@jupyter/nbgrader:formgrader",
     "@jupyter/nbgrader:create-assignment",
+    "@jupyterlab/apputils-extension:announcements",   # asks jupyter.org for news: offline, no
 ]
 FASHION_MNIST_DIRS = [Path("/usr/share/datasets/fashion-mnist")]
 FASHION_MNIST_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",

@@ -79,6 +79,12 @@ PRINT_CSS = """
 .bd-page-width { max-width: 100% !important; }
 div.math { overflow: visible !important; background: none !important; }
 details.hide { display: none !important; }
+/* paper does not scroll: long code lines wrap, wide tables shrink instead of being cut off */
+pre { white-space: pre-wrap !important; overflow-wrap: anywhere; overflow: visible !important; }
+div.cell_output table, table.table { display: table !important; overflow: visible !important; font-size: 85%; }
+div.cell_output table td, div.cell_output table th { white-space: normal !important; padding: 0.2em 0.5em !important; }
+.bd-article-container, .bd-content, .bd-main, article { overflow: visible !important; }
+.cell_output img, figure, div.math, tr { break-inside: avoid; }
 """
 
 
@@ -105,7 +111,7 @@ def print_pages(html: Path, docs, workdir: Path, chromium: str):
                 page.add_style_tag(content=PRINT_CSS)
                 page.emulate_media(media="print")
                 out = workdir / f"{i:03d}.pdf"
-                page.pdf(path=str(out), format="A4", print_background=True, prefer_css_page_size=True,
+                page.pdf(path=str(out), format="A4", print_background=True, prefer_css_page_size=True, scale=0.8,
                          display_header_footer=True, header_template="<span></span>",
                          footer_template='<div style="font-size:8px;width:100%;text-align:center;color:#666">'
                                          '<span class="title"></span> — <span class="pageNumber"></span></div>',

@@ -126,3 +126,66 @@ def test_search_finds_backpropagation(browser, site):
         assert not problems, problems
     finally:
         page.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_wide_equations_scroll_with_a_cue_on_phones(browser, site):
+    """At 390 px a wide display equation scrolls inside its own box, which shows a scroll cue."""
+    page = browser.new_page(viewport=PHONE, device_scale_factor=2)
+    try:
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(site) else r.abort())
+        page.goto(f"{site}/book/ch08_backprop_deltas.html", wait_until="load")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('div.math')].every(e => e.querySelector('mjx-container'))",
+            timeout=30_000)
+        wide = page.evaluate("""() => [...document.querySelectorAll('div.math')]
+            .filter(e => e.scrollWidth > e.clientWidth + 2)
+            .map(e => { const s = getComputedStyle(e);
+                        return {over: s.overflowX, bg: s.backgroundImage, right: e.getBoundingClientRect().right}; })""")
+        assert wide, "no equation of ch08 is wider than a phone: the check has nothing to check"
+        for w in wide:
+            assert w["over"] in ("auto", "scroll"), f"a wide equation is cut off (overflow-x {w['over']})"
+            assert "gradient" in w["bg"], "a wide equation has no scroll cue"
+            assert w["right"] <= PHONE["width"] + 1, "an equation box runs off the screen"
+        body_overflow = page.evaluate("() => document.documentElement.scrollWidth")
+        assert body_overflow <= PHONE["width"] + 1, f"the page itself scrolls sideways ({body_overflow} px)"
+    finally:
+        page.close()
+
+
+def test_gradcheck_table_columns_are_separated(browser, site):
+    page, problems = open_offline(browser, f"{site}/book/ch08_backprop_deltas.html")
+    try:
+        cells = page.evaluate("""() => [...document.querySelectorAll('div.cell_output table:not(.dataframe) td')]
+            .slice(0, 12).map(td => { const s = getComputedStyle(td);
+               return [parseFloat(s.paddingLeft), parseFloat(s.paddingRight), parseFloat(s.borderLeftWidth)]; })""")
+        assert cells, "no gradcheck table in ch08"
+        for left, right, border in cells:
+            assert left + right >= 10 and border >= 1, f"table columns run together: {cells[:3]}"
+    finally:
+        page.close()
+
+
+def test_progress_bar_is_one_box(browser, site):
+    page, problems = open_offline(browser, f"{site}/book/ch12_results.html")
+    try:
+        boxes = page.evaluate("""() => [...document.querySelectorAll('div.cell_output')]
+            .map(o => o.querySelectorAll('.output.stderr').length).filter(n => n > 0)""")
+        assert boxes and max(boxes) == 1, f"stderr split into boxes per cell: {boxes}"
+    finally:
+        page.close()
+
+
+def test_start_page_links_the_kit_and_the_pdf(browser, site):
+    page, problems = open_offline(browser, f"{site}/book/start.html")
+    try:
+        hrefs = page.evaluate("() => [...document.querySelectorAll('main a')].map(a => a.href)")
+        assert any(h.endswith("/kit/backprop-checked-kit.zip") for h in hrefs), hrefs
+        assert any(h.endswith("/pdf/backprop-checked.pdf") for h in hrefs), hrefs
+        text = page.inner_text("main")
+        assert "--no-index --find-links" in text and "python3 -m venv" in text
+        assert not problems, problems
+    finally:
+        page.close()

@@ -27,9 +27,15 @@ CHAPTER = "ch08_backprop_deltas"      # imports mlpkit, glues numbers, shows a g
 
 
 def _no_net_prefix():
-    unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
-        return [unshare, "-n"]
+    """Run a command in a network namespace of its own with only loopback up (kernels talk to
+    JupyterLab over 127.0.0.1); [] where that is not allowed (then --no-index alone keeps pip off
+    the network)."""
+    unshare, ip = shutil.which("unshare"), shutil.which("ip")
+    if not (unshare and ip):
+        return []
+    prefix = [unshare, "-n", "sh", "-c", f'{ip} link set lo up && exec "$@"', "nonet"]
+    if subprocess.run(prefix + ["true"], capture_output=True).returncode == 0:
+        return prefix
     return []
 
 
