@@ -1,7 +1,7 @@
 """Data sets used in the book, all available offline, and small data helpers.
 
 * :func:`xor` — the four XOR points.
-* :func:`icecream` — seed 003's 16 (temperature, ice creams sold) points, from its annex.
+* :func:`icecream` — the 16 (temperature, ice creams sold) points of ``ch04-icecream`` and ``ch12-icecream``.
 * :func:`moons`, :func:`digits` — from scikit-learn (generated / shipped with the package).
 * :func:`load_fashion_mnist`, :func:`load_mnist` — IDX files found locally, else downloaded
   with pooch and verified by hash (defined in :mod:`mlpkit.idx`).
@@ -26,13 +26,14 @@ def xor(dtype=np.float64):
 
 
 def icecream():
-    """Seed 003's regression data: temperature (°C) and ice creams sold, 16 days.
+    """The ice-cream regression data (``ch04-icecream``, ``ch12-icecream``): temperature (°C) and
+    ice creams sold, 16 days.
 
     Returns
     -------
     temperature, sales : ndarray (16, 1) float64
-        In the seed's units. The seed divides both by 10 before training (so the
-        weights stay of order 1) and adds a bias column of ones.
+        In the source's units. The chapters divide the temperature by 10 before training (so
+        the weights stay of order 1) and add a bias column of ones (:func:`add_bias_column`).
     """
     temperature = np.array([25, 26, 27, 28, 29, 29.5, 30.5, 31, 32, 33.5, 34, 36.5, 37, 37.5, 39, 40],
                            dtype=np.float64).reshape(-1, 1)
@@ -42,7 +43,7 @@ def icecream():
 
 
 def moons(n=250, noise=0.25, rng=0):
-    """Two interleaving half circles (scikit-learn's ``make_moons``), as in seed 003 §4.2.
+    """Two interleaving half circles (scikit-learn's ``make_moons``), as in ``ch12-moons``.
 
     Returns X (n, 2) float64 and y (n, 1) float64 in {0, 1}. ``rng`` is an int seed or a
     Generator (an integer seed is drawn from it).
@@ -136,7 +137,7 @@ def minibatches(X, y, batch_size, rng=None):
 
 
 def add_bias_column(X):
-    """Prepend a column of ones (seed 003's trick): X (n, d) → [1 | X] (n, d + 1), so that
+    """Prepend a column of ones (``ch04-icecream``): X (n, d) → [1 | X] (n, d + 1), so that
     [1 | X] @ [b; W] = X W + b and a single weight matrix holds the bias."""
     X = np.asarray(X)
     return np.hstack([np.ones((X.shape[0], 1), dtype=X.dtype), X])

@@ -7,7 +7,7 @@ For a parameter entry θ_k the centred difference
 has truncation error O(h²) and round-off error about ε|L|/h (ε = 2.2e-16). The checks use
 the fourth-order centred stencil with h = 1e-3 (truncation O(h⁴) ≈ 1e-13, round-off
 ≈ 1e-13 |L|), which agrees with an exact gradient to about 1e-9 relative (measured over
-random networks in tests/test_gradients.py). The relative error used everywhere is
+random networks in tests/mlpkit/test_gradients.py; the book: ``eq-ch05-fd``, ``ch08-gradcheck``). The relative error used everywhere is
 
     rel(a, n) = |a − n| / max(|a| + |n|, tiny)
 

@@ -4,7 +4,7 @@
 name            distribution                             meant for
 =============== ======================================== ==========================
 zeros           0                                        biases (never weights: symmetry)
-uniform         U[0, 1)                                  what the seeds' ``np.random.random`` does
+uniform         U[0, 1)                                  ``np.random.random`` (``ch11-regularisation``)
 normal          N(0, std²), std = 0.01                   small random weights
 xavier_uniform  U[−a, a], a = √(6 / (fan_in + fan_out))  sigmoid / tanh (Glorot & Bengio 2010)
 xavier_normal   N(0, 2 / (fan_in + fan_out))             sigmoid / tanh
@@ -35,7 +35,7 @@ def zeros(fan_in, fan_out, rng=None, dtype=np.float64):
 
 
 def uniform(fan_in, fan_out, rng=None, dtype=np.float64):
-    """U[0, 1), like the seeds' ``np.random.random((fan_in, fan_out))``."""
+    """U[0, 1), like ``np.random.random((fan_in, fan_out))``, which the source documents use (``ch11-regularisation``)."""
     return _rng(rng).random((fan_in, fan_out)).astype(dtype, copy=False)
 
 

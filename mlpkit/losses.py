@@ -4,21 +4,21 @@ Argument order is always ``(y_true, y_pred)``. Every ``*_grad`` returns
 ``∂L/∂y_pred`` with the shape of ``y_pred``, including the loss's own averaging, so the
 backward pass never divides by ``n`` again.
 
-The mean squared error comes in the four scalings the source documents use
-(``reduction`` argument, N = number of entries of ``y_pred``):
+The mean squared error comes in the four scalings the source documents use (``reduction``
+argument, N = number of entries of ``y_pred``; the table of chapter ``ch04-loss-gd`` says which
+source uses which, ``eq-ch04-losses``):
 
-========== ================ ==================================================
-reduction  loss             used by
-========== ================ ==================================================
-"mean"     (1/N) Σ (ŷ−y)²   seed 000 (over its 2 outputs), seed 004 ((1/m)Σ), Keras, PyTorch
-"sum"      Σ (ŷ−y)²         seed 003 (``np.sum((output - y)**2)``); seed 001 per example
-"half_sum" ½ Σ (ŷ−y)²       seed 002 for one example (½(ŷ − y)², gradient ŷ − y)
-"half_mean" (1/2N) Σ (ŷ−y)² seed 002 over a batch of N examples
-========== ================ ==================================================
+=========== ================== ==================================================
+reduction   loss               gradient ∂L/∂ŷ
+=========== ================== ==================================================
+"mean"      (1/N) Σ (ŷ−y)²     2(ŷ − y)/N  (Keras, PyTorch)
+"sum"       Σ (ŷ−y)²           2(ŷ − y)
+"half_sum"  ½ Σ (ŷ−y)²         ŷ − y
+"half_mean" (1/2N) Σ (ŷ−y)²    (ŷ − y)/N
+=========== ================== ==================================================
 
-Seed 001 sums over outputs per example and then averages over the n examples, which is
-"sum" divided by n; for one output it equals "mean". The scaling multiplies the gradient
-by a constant, which a learning rate can absorb (chapter 4 shows the paths coincide).
+The scaling multiplies the gradient by a constant, which a learning rate can absorb
+(``ch04-icecream`` shows the descent paths coincide).
 """
 import numpy as np
 

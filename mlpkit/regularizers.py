@@ -1,4 +1,5 @@
-"""Regularisation: weight penalties (L1, L2), an activity penalty, and early stopping.
+"""Regularisation (chapter ``ch11-regularisation``): weight penalties (L1, L2), an activity
+penalty, and early stopping (``ch11-early-stopping``).
 
 A weight regulariser adds ``penalty(W)`` to the loss and ``gradient(W)`` to ``dW``:
 
@@ -6,7 +7,7 @@ A weight regulariser adds ``penalty(W)`` to the loss and ``gradient(W)`` to ``dW
 * L1:  λ Σ |W|  → gradient λ sign(W)   (a constant pull to 0: drives some weights to exactly 0)
 
 ``ActivityL2(λ)`` penalises a layer's output instead: λ Σ A² / n, with n the number of rows
-of the batch. Keras' ``activity_regularizer=l2(0.001)`` (seed 003's MNIST model) adds
+of the batch. Keras' ``activity_regularizer=l2(0.001)`` (the MNIST model of ``ch12-fashion``) adds
 λ Σ A² and then divides by the batch size, which is the same quantity.
 """
 import copy

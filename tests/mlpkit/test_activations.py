@@ -7,6 +7,8 @@ import mlpkit as mk
 from mlpkit import activations as act
 from tolerances import CANCELLATION_ATOL, ELEMENTWISE_ULP, EPS, REORDERED_SUM_RTOL
 
+pytestmark = [pytest.mark.ch02, pytest.mark.ch03, pytest.mark.ch06, pytest.mark.ch09]
+
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sigmoid_is_stable_for_huge_inputs(dtype):

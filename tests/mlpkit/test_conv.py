@@ -5,6 +5,8 @@ import pytest
 import mlpkit as mk
 from mlpkit.conv import Conv2D, Flatten, MaxPool2D
 
+pytestmark = [pytest.mark.ch14]
+
 
 def direct_conv(X, W, b):
     """The definition Z[i,o,r,c] = Σ X[i,:,r:r+k,c:c+k]·W[o] + b[o], with explicit loops."""

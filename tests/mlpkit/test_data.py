@@ -5,6 +5,11 @@ import mlpkit as mk
 from mlpkit import data
 
 
+@pytest.mark.ch02
+@pytest.mark.ch04
+@pytest.mark.ch08
+@pytest.mark.ch11
+@pytest.mark.ch12
 def test_xor_and_icecream():
     X, y = data.xor()
     assert X.shape == (4, 2) and np.array_equal(y.ravel(), [0, 1, 1, 0])
@@ -13,6 +18,9 @@ def test_xor_and_icecream():
     assert (t[0, 0], s[0, 0], t[-1, 0], s[-1, 0]) == (25, 10, 40, 41)
 
 
+@pytest.mark.ch10
+@pytest.mark.ch12
+@pytest.mark.ch14
 def test_moons_and_digits_offline():
     X, y = data.moons(250, noise=0.25, rng=7)
     assert X.shape == (250, 2) and set(np.unique(y)) == {0.0, 1.0}
@@ -21,6 +29,12 @@ def test_moons_and_digits_offline():
     assert Xd.shape == (1797, 64) and Xd.max() <= 1 and set(yd) == set(range(10))
 
 
+@pytest.mark.ch03
+@pytest.mark.ch04
+@pytest.mark.ch08
+@pytest.mark.ch11
+@pytest.mark.ch12
+@pytest.mark.ch14
 def test_one_hot_standardize_split_minibatches_bias():
     np.testing.assert_array_equal(data.one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
     X = np.random.default_rng(0).normal(5, 3, size=(100, 4))
@@ -37,6 +51,10 @@ def test_one_hot_standardize_split_minibatches_bias():
         data.train_test_split(X, X)
 
 
+@pytest.mark.ch03
+@pytest.mark.ch04
+@pytest.mark.ch11
+@pytest.mark.ch12
 def test_bias_column_trick_equals_a_separate_bias():
     rng = np.random.default_rng(3)
     X, W, b = rng.normal(size=(5, 2)), rng.normal(size=(2, 3)), rng.normal(size=3)
@@ -54,6 +72,7 @@ class _CountingArray(np.ndarray):
         return super().__getitem__(index)
 
 
+@pytest.mark.ch10
 def test_minibatches_gather_one_batch_at_a_time_never_all_of_X():
     X = np.arange(200.0).reshape(100, 2).view(_CountingArray)
     _CountingArray.gathered = []
@@ -64,6 +83,7 @@ def test_minibatches_gather_one_batch_at_a_time_never_all_of_X():
     assert all(np.shares_memory(b[0], X) for b in unshuffled)   # without rng: views, no copy at all
 
 
+@pytest.mark.ch12
 def test_one_rule_for_classes_from_outputs():
     one = np.array([[0.2], [0.5], [0.7]])
     many = np.array([[0.1, 0.7, 0.2], [0.5, 0.2, 0.3]])

@@ -5,6 +5,8 @@ import pytest
 import mlpkit as mk
 from mlpkit.dropout import Dropout
 
+pytestmark = [pytest.mark.ch11]
+
 
 def test_inverted_dropout_keeps_the_expectation_and_is_off_at_predict():
     rng = np.random.default_rng(0)

@@ -6,6 +6,8 @@ import mlpkit as mk
 from mlpkit.layers import Dense
 from mlpkit.network import Sequential
 
+pytestmark = [pytest.mark.ch03, pytest.mark.ch08]
+
 rng = np.random.default_rng(0)
 
 
@@ -35,6 +37,7 @@ def test_y_with_wrong_shape():
         net().fit(np.zeros((6, 3)), np.zeros((5, 2)), verbose=0)
 
 
+@pytest.mark.ch12
 def test_labels_out_of_range_in_one_hot():
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\] for n_classes=3, got \[3, 7\] at rows \[1, 3\]"):
         mk.data.one_hot(np.array([0, 3, 1, 7]), 3)
@@ -54,6 +57,8 @@ def test_nan_and_inf_in_X():
         net().fit(X, np.eye(2)[[0, 1, 0, 1]], verbose=0)
 
 
+@pytest.mark.ch04
+@pytest.mark.ch10
 def test_a_loss_that_turns_nan_stops_training_and_suggests_a_smaller_learning_rate():
     r = np.random.default_rng(1)
     X = r.normal(size=(32, 3)) * 100
@@ -85,6 +90,8 @@ def test_binary_targets_out_of_range_and_unknown_names():
         Sequential([Dense(2, 1, rng=rng)]).fit(np.zeros((4, 2)), np.zeros((4, 1)), batch_size=2, verbose=0)
 
 
+@pytest.mark.ch11
+@pytest.mark.ch14
 def test_conv_pool_and_dropout_raise_shape_errors_that_name_the_layer_and_the_fix():
     from mlpkit.conv import Conv2D, MaxPool2D
     rng = np.random.default_rng(0)

@@ -6,6 +6,8 @@ from mlpkit.gradcheck import check_model, numerical_gradient, rel_error
 from mlpkit.layers import Dense
 from mlpkit.network import Sequential
 
+pytestmark = [pytest.mark.ch05, pytest.mark.ch07, pytest.mark.ch08, pytest.mark.ch14]
+
 
 def test_numerical_gradient_of_known_functions():
     x = np.array([0.3, -1.2, 2.0])

@@ -8,6 +8,8 @@ import pytest
 
 from mlpkit import idx
 
+pytestmark = [pytest.mark.ch12]
+
 DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 
 

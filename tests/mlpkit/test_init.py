@@ -3,6 +3,8 @@ import pytest
 
 from mlpkit import init
 
+pytestmark = [pytest.mark.ch03, pytest.mark.ch10, pytest.mark.ch11]
+
 
 @pytest.mark.parametrize("name, var", [("xavier_uniform", 2 / (400 + 600)), ("xavier_normal", 2 / (400 + 600)),
                                        ("he_uniform", 2 / 400), ("he_normal", 2 / 400)])

@@ -4,6 +4,8 @@ import pytest
 import mlpkit as mk
 from mlpkit.layers import Dense
 
+pytestmark = [pytest.mark.ch03, pytest.mark.ch07]
+
 
 def test_dense_shapes_and_formulas():
     rng = np.random.default_rng(0)

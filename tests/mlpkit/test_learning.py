@@ -1,9 +1,12 @@
 """Learning works: the seeds' XOR and two-moons results are reached."""
 import numpy as np
+import pytest
 
 import mlpkit as mk
 from mlpkit.layers import Dense
 from mlpkit.network import Sequential
+
+pytestmark = [pytest.mark.ch10, pytest.mark.ch12]
 
 
 def test_xor_full_batch_gradient_descent_reaches_loss_below_001():

@@ -3,6 +3,8 @@ import pytest
 
 from mlpkit import losses as L
 
+pytestmark = [pytest.mark.ch04, pytest.mark.ch08, pytest.mark.ch09]
+
 y = np.array([[1.0], [2.0], [4.0]])
 p = np.array([[1.5], [2.0], [3.0]])
 

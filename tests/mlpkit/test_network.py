@@ -5,6 +5,8 @@ import mlpkit as mk
 from mlpkit.layers import Dense, Dropout
 from mlpkit.network import Sequential
 
+pytestmark = [pytest.mark.ch02, pytest.mark.ch03, pytest.mark.ch08]
+
 
 def small(rng, dtype=np.float64):
     return Sequential([Dense(2, 5, "tanh", rng=rng, dtype=dtype), Dropout(0.2, rng=rng),
@@ -19,6 +21,7 @@ def test_parameters_and_gradients_in_one_stable_order():
     assert ps[0] is model.layers[0].W and ps[3] is model.layers[2].b
 
 
+@pytest.mark.ch09
 def test_fused_softmax_ce_delta_is_P_minus_Y_over_n():
     rng = np.random.default_rng(1)
     model = small(rng)
@@ -28,6 +31,8 @@ def test_fused_softmax_ce_delta_is_P_minus_Y_over_n():
     np.testing.assert_allclose(model.layers[2].dZ, (P - Y) / 7)
 
 
+@pytest.mark.ch04
+@pytest.mark.ch10
 @pytest.mark.parametrize("batch_size", [None, 1, 3])
 def test_fit_modes_online_minibatch_full_batch(batch_size):
     rng = np.random.default_rng(2)
@@ -40,6 +45,8 @@ def test_fit_modes_online_minibatch_full_batch(batch_size):
     assert len(hist["loss"]) == 5 and model.history is hist
 
 
+@pytest.mark.ch04
+@pytest.mark.ch10
 def test_full_batch_step_is_plain_gradient_descent():
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
@@ -53,6 +60,8 @@ def test_full_batch_step_is_plain_gradient_descent():
         np.testing.assert_allclose(p, b - 0.1 * g)
 
 
+@pytest.mark.ch11
+@pytest.mark.ch12
 def test_validation_metrics_and_evaluate_and_predict_classes():
     rng = np.random.default_rng(4)
     X, y = mk.data.moons(100, rng=0)
@@ -66,6 +75,7 @@ def test_validation_metrics_and_evaluate_and_predict_classes():
     assert model.predict_classes(X).shape == (100,)
 
 
+@pytest.mark.ch12
 def test_progress_bar_prints_and_verbose_zero_is_silent(capsys):
     rng = np.random.default_rng(5)
     X, y = mk.data.xor()
@@ -87,6 +97,7 @@ def test_save_and_load_round_trip(tmp_path):
     assert again.dtype == np.float32 and [type(l) for l in again.layers] == [type(l) for l in model.layers]
 
 
+@pytest.mark.ch12
 def test_float32_model_keeps_float32_through_training():
     rng = np.random.default_rng(7)
     X, Y = rng.normal(size=(20, 2)), mk.data.one_hot(rng.integers(0, 3, 20), 3)

@@ -6,6 +6,8 @@ import pytest
 from mlpkit import optimizers as O
 from tolerances import CANCELLATION_ATOL
 
+pytestmark = [pytest.mark.ch10]
+
 
 def run(opt, steps=5, seed=0):
     """Minimise ½‖A θ − c‖² from a fixed start; return every iterate."""

@@ -3,8 +3,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 import mlpkit as mk  # noqa: E402
+
+pytestmark = [pytest.mark.ch04, pytest.mark.ch12]
 
 
 def test_plots_draw_something():

@@ -6,6 +6,8 @@ from mlpkit.layers import Dense
 from mlpkit.network import Sequential
 from mlpkit.regularizers import L1, L2, ActivityL2, EarlyStopping
 
+pytestmark = [pytest.mark.ch11, pytest.mark.ch12]
+
 
 def test_penalties_and_gradients():
     W = np.array([[1.0, -2.0], [0.0, 3.0]])

@@ -10,6 +10,8 @@ from mlpkit.layers import Dense
 from mlpkit.network import Sequential
 from tolerances import CANCELLATION_ATOL
 
+pytestmark = [pytest.mark.ch13]
+
 torch = pytest.importorskip("torch", reason="torch==2.13.0 is optional: pip install -r requirements-check.txt")
 torch.set_num_threads(1)
 F = torch.nn.functional

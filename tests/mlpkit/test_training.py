@@ -8,6 +8,8 @@ from mlpkit.network import Sequential
 from mlpkit.regularizers import Callback
 from tolerances import CANCELLATION_ATOL, REORDERED_SUM_RTOL
 
+pytestmark = [pytest.mark.ch04, pytest.mark.ch10, pytest.mark.ch12]
+
 
 def net(seed=0, loss="mse", out="sigmoid"):
     rng = np.random.default_rng(seed)
