@@ -143,12 +143,15 @@ def test_wide_equations_scroll_with_a_cue_on_phones(browser, site):
         wide = page.evaluate("""() => [...document.querySelectorAll('div.math')]
             .filter(e => e.scrollWidth > e.clientWidth + 2)
             .map(e => { const s = getComputedStyle(e);
-                        return {over: s.overflowX, bg: s.backgroundImage, right: e.getBoundingClientRect().right}; })""")
+                        const m = e.querySelector('mjx-container').getBoundingClientRect();
+                        return {over: s.overflowX, bg: s.backgroundImage, right: e.getBoundingClientRect().right,
+                                clipped_left: e.getBoundingClientRect().left - m.left}; })""")
         assert wide, "no equation of ch08 is wider than a phone: the check has nothing to check"
         for w in wide:
             assert w["over"] in ("auto", "scroll"), f"a wide equation is cut off (overflow-x {w['over']})"
             assert "gradient" in w["bg"], "a wide equation has no scroll cue"
             assert w["right"] <= PHONE["width"] + 1, "an equation box runs off the screen"
+            assert w["clipped_left"] <= 1, "an equation overflows off its left edge, where no scrollbar reaches"
         body_overflow = page.evaluate("() => document.documentElement.scrollWidth")
         assert body_overflow <= PHONE["width"] + 1, f"the page itself scrolls sideways ({body_overflow} px)"
     finally:
