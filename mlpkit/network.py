@@ -121,6 +121,8 @@ class Sequential:
         ``check=False`` skips :meth:`check_y`.
         """
         Y_hat, layers = self.output, self.layers
+        if Y_hat is None:
+            raise RuntimeError("Sequential.backward needs the cached arrays of a forward pass: call forward(X) first")
         Y = self.check_y(y_true, Y_hat.shape[0]) if check else y_true
         # Start: dA(L) = ∂L/∂Ŷ from the loss; for softmax or sigmoid with cross-entropy, directly
         # δ(L) = (Ŷ − Y)/n (eq-ch08-out), exact and cheaper than the activation's Jacobian.

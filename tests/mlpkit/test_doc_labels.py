@@ -61,3 +61,21 @@ def test_every_module_declares_all_and_nothing_about_grading():
             target = getattr(node, "module", None) or ""
             assert "grading" not in target and all("grading" not in a.name for a in node.names), \
                 f"{module.name} imports grading"
+
+
+def _equation_map():
+    """Rows (labels, path, first, last, anchor) of CONTRIBUTING.md's "Equation → code" table."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## Equation → code", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (.+?) \| .+? \| `([\w/.]+):(\d+)-(\d+)` \| `(.+?)` \|$", section, re.M)
+    return [(re.findall(r"`([\w-]+)`", labels), path, int(a), int(b), anchor) for labels, path, a, b, anchor in rows]
+
+
+def test_the_equation_to_code_map_points_at_the_code_and_the_book():
+    rows, labels = _equation_map(), book_labels()
+    assert len(rows) >= 20 and any("ch08-algorithm" in r[0] for r in rows)
+    for cited, path, first, last, anchor in rows:
+        assert set(cited) <= labels, f"{cited} not all in book/"
+        lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
+        assert 1 <= first <= last <= len(lines), f"{path}:{first}-{last} outside the file"
+        assert anchor in "\n".join(lines[first - 1:last]), f"{path}:{first}-{last} no longer holds {anchor!r}"

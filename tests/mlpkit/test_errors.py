@@ -112,3 +112,8 @@ def test_conv_pool_and_dropout_raise_shape_errors_that_name_the_layer_and_the_fi
     dense.forward(np.ones((1, 2)))
     with pytest.raises(mk.ShapeError, match=r"Dense layer: backward expects dA of shape \(1, 3\)"):
         dense.backward(np.ones((1, 2)))
+
+
+def test_backward_before_forward_says_so():
+    with pytest.raises(RuntimeError, match=r"call forward\(X\) first"):
+        net().backward(np.zeros((1, 2)))
