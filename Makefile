@@ -9,7 +9,7 @@ JB_FLAGS := --all -W -n --keep-going
 .PHONY: install install-check install-system install-system-book book build test pytest simd release benchmark clean
 
 install:
-	$(PIP) install -q -r requirements.txt -e .
+	$(PIP) install -q -r requirements.txt -e . -e packages/nbcheck -e packages/gradekit
 
 install-check: install
 	$(PIP) install -q -r requirements-check.txt
@@ -36,7 +36,7 @@ simd:
 test: install-check install-system build simd pytest
 
 release:
-	$(PYTHON) tools/release.py
+	gradekit generate
 
 benchmark:
 	$(PYTHON) benchmarks/bench_mlp.py

@@ -1,56 +1,35 @@
-"""nbgrader configuration for the course (run nbgrader commands from the repo root).
+"""nbgrader configuration for the course (run gradekit and nbgrader commands from the repo root).
 
-Source notebooks (with solutions and hidden tests) live in solutions/<ps>/,
-the generated student versions in exercises/<ps>/. Everything the grading
-produces (gradebook, submissions, autograded notebooks, feedback) stays under
-grading/, which git ignores.
+Source notebooks (with solutions and hidden tests) live in solutions/<ps>/, the generated student
+versions in exercises/<ps>/. Everything grading produces (gradebook, submissions, autograded
+notebooks, feedback, grades.csv) stays under grading/, which git ignores.
+
+Autograding runs nbgrader's own pipeline with one step replaced: gradekit's SandboxedExecute runs
+the student's notebook in a bubblewrap sandbox and scores it outside, against the reference
+solution (see gradekit.plugins and book/threat_model.md). Use `gradekit autograde`, which checks
+that a sandbox can be made and prints what it enforced.
 """
 import os
 
+from gradekit.plugins import SandboxedExecute
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, LimitOutput, SaveAutoGrades
+
 c = get_config()  # noqa: F821  (provided by nbgrader)
+here = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.course_id = "backprop-checked"
-c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.root = here
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.submitted_directory = "grading/submitted"
 c.CourseDirectory.autograded_directory = "grading/autograded"
 c.CourseDirectory.feedback_directory = "grading/feedback"
 c.CourseDirectory.solution_directory = "grading/solution"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "grading", "gradebook.db"
-)
-# Student notebooks must not be able to hang the grader.
-c.Execute.timeout = 30
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "grading", "gradebook.db")
+c.Execute.timeout = 30                 # nbgrader validate (a student's own run) stops a cell after 30 s
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-# Autograding: nbgrader's own pipeline plus the completion marks of mlpkit.grading
-# (a test cell scores only if it ran to its last line with the checking helpers intact).
-from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute,  # noqa: E402
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
-
-from mlpkit.grading_nbgrader import ProvideSecret, RequireCompletion  # noqa: E402
-
-# After the notebook has run, a static scan of the student's own cells (tools/nbgrader_ext.py)
-# gives every test 0 when they patch numpy, the checking helpers or IPython, or forge completion
-# marks; tools/grade.py then reports the student as "flagged" with the reason.
-import sys  # noqa: E402
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
-from nbgrader_ext import FlagTampering  # noqa: E402
-
-c.Autograde.autograde_preprocessors = [
-    ProvideSecret, Execute, RequireCompletion, FlagTampering, IgnorePattern, ClearMetadataPreprocessor,
-    LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
-]
-c.LimitOutput.max_lines = 200          # an output flood is cut, not stored
-
-# Feedback shows students what failed, never the hidden tests: their code is cleared from the
-# test cells and tracebacks (which quote the failing line) are cut to the error message.
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
-
-from mlpkit.grading_nbgrader import ShortenTracebacks  # noqa: E402
-
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ShortenTracebacks, CSSHTMLHeaderPreprocessor]
+c.Autograde.autograde_preprocessors = [SandboxedExecute, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+                                       AssignLatePenalties, CheckCellMetadata]
+c.LimitOutput.max_lines = 200          # on top of the byte limits the sandbox applies

@@ -6,12 +6,14 @@ Modules (one concept each), loaded on first use so ``import mlpkit`` stays fast:
 activations      identity, sigmoid, tanh, relu, leaky_relu, softmax (+ backward)
 losses           mse (4 reductions), mae, binary / categorical cross-entropy
 init             zeros, uniform, normal, Xavier/Glorot and He initialisers
-base             Layer: the layer protocol (forward, backward, parameters, gradients)
+base             the layer protocol (Layer) and the layer registry (register, layer_from_config)
 layers           Dense (re-exports Dropout and Layer)
 dropout          Dropout (inverted)
-network          Sequential: forward, backward, predict, evaluate
-training         fit: the training loop, History, metrics
-persistence      save/load a network as one .npz file
+network          Sequential: forward, backward (chapter 8's box), predict, evaluate, config
+training         fit: the training loop, History
+flat             FlatParameters: all parameters in one vector while fit runs
+metrics          classes (ŷ ≥ 0.5 or argmax), accuracy
+persistence      save/load a network as one .npz file (imports network; nothing imports it)
 optimizers       SGD, Momentum, Nesterov, Adagrad, Adadelta, RMSProp, Adam
 regularizers     L1, L2, ActivityL2, EarlyStopping
 gradcheck        finite-difference gradient checks with a per-parameter report
@@ -19,12 +21,12 @@ data             XOR, ice-cream, moons, digits, helpers (split, one-hot, ...)
 idx              the IDX format; (Fashion-)MNIST loaders that work offline
 plots            loss curves, decision boundaries, loss surfaces
 conv             Conv2D, MaxPool2D, Flatten
-grading          checkers and diagnostics for the graded notebooks
 ================ =============================================================
 
-Conventions: rows are samples; ``W`` has shape (d_in, d_out); ``Z = X @ W + b``;
-``A = g(Z)``; ``dZ = ∂L/∂Z``; losses take ``(y_true, y_pred)``; randomness comes from
-explicit ``rng`` arguments.
+The docstrings cite the book's labels (``ch08-algorithm``, ``eq-ch08-out``, ...): search the
+chapter files ``book/chNN_*.md`` for them. Conventions: rows are samples; ``W`` has shape
+(d_in, d_out); ``Z = X @ W + b``; ``A = g(Z)``; ``dZ = ∂L/∂Z``; losses take ``(y_true, y_pred)``;
+randomness comes from explicit ``rng`` arguments.
 """
 import importlib
 
@@ -33,9 +35,8 @@ from ._checks import ShapeError, TrainingDiverged
 __version__ = "0.1.0"
 __all__ = ["ShapeError", "TrainingDiverged", "__version__"]
 
-_SUBMODULES = ("activations", "losses", "init", "base", "layers", "dropout", "network", "training",
-               "persistence", "optimizers", "regularizers", "gradcheck", "data", "idx", "plots", "conv",
-               "grading")
+_SUBMODULES = ("activations", "losses", "init", "base", "layers", "dropout", "network", "training", "flat",
+               "metrics", "persistence", "optimizers", "regularizers", "gradcheck", "data", "idx", "plots", "conv")
 
 
 def __getattr__(name):

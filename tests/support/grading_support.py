@@ -2,7 +2,6 @@
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,11 +13,7 @@ def make_course(tmp_path, assignment):
     (course / "solutions").mkdir(parents=True)
     shutil.copytree(ROOT / "solutions" / assignment, course / "solutions" / assignment)
     shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    (course / "tools").mkdir()
-    shutil.copy(ROOT / "tools" / "nbgrader_ext.py", course / "tools" / "nbgrader_ext.py")
-    (course / "grading").mkdir()
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-                    "--log-level=ERROR"], cwd=course, check=True, capture_output=True)
+    subprocess.run(["gradekit", "generate", assignment], cwd=course, check=True, capture_output=True)
     return course
 
 
@@ -52,10 +47,9 @@ def submit(course, assignment, student, notebook):
 
 def autograde(course, assignment, students=()):
     """Run the instructor command; return {student: (status, score)} and the printed summary."""
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), "autograde", assignment, *students],
+    result = subprocess.run(["gradekit", "autograde", assignment, *students],
                             cwd=course, capture_output=True, text=True, timeout=1800)
     scores = {}
-    sys.path.insert(0, str(ROOT / "tools"))
     from nbgrader.api import Gradebook, MissingEntry
     with Gradebook("sqlite:///" + str(course / "grading" / "gradebook.db")) as gb:
         for line in result.stdout.split("\n\n")[0].splitlines()[1:]:
@@ -64,7 +58,7 @@ def autograde(course, assignment, students=()):
                 continue
             student, status = parts[0], parts[1]
             try:
-                score = gb.find_submission(assignment, student).score if status in ("graded", "flagged") else None
+                score = gb.find_submission(assignment, student).score if status in ("graded", "review") else None
             except MissingEntry:
                 score = None
             scores[student] = (status, score)

@@ -1,7 +1,11 @@
 """Diagnose a student's backpropagation: which array is wrong, and which classic mistake it is.
 
-The network is the two-layer sigmoid network of chapter 8 (seed 002's XOR network in batch
-form), with the loss L = 1/(2n) Σ (A2 − Y)²:
+Trusted side only: this module computes the right gradients, so it never enters a student's
+interpreter (the sandbox hides this package). The grader calls :func:`diagnose_gradients` with
+the *reference run's* inputs and the student's recorded arrays.
+
+The network is the two-layer sigmoid network of chapter 8 (the XOR network in batch form,
+``ch08-algorithm``), with the loss L = 1/(2n) Σ (A2 − Y)²:
 
     Z1 = X W1 + b1,  A1 = σ(Z1),  Z2 = A1 W2 + b2,  A2 = σ(Z2)
     dZ2 = (A2 − Y)/n ⊙ A2(1 − A2);  dW2 = A1ᵀ dZ2;  db2 = Σ_rows dZ2
@@ -13,7 +17,7 @@ description.
 """
 import numpy as np
 
-__all__ = ["correct_gradients", "WRONG_VARIANTS", "diagnose_gradients"]
+__all__ = ["correct_gradients", "WRONG_VARIANTS", "diagnose_gradients", "likely_mistake"]
 
 
 def _sig(Z):
@@ -101,3 +105,24 @@ def diagnose_gradients(student, X, Y, W1, b1, W2, b2, rtol=1e-6, atol=1e-10):
             problems.append(f"{layer} is wrong at {list(map(int, i))}: {got[i]:.6g} instead of {right[key][i]:.6g} "
                             f"(no known mistake matches)")
     return problems
+
+
+def likely_mistake(spec, got, inputs, rtol=1e-6, atol=1e-10):
+    """For a record's ``diagnose`` spec ``"two_layer_sigmoid:dW2"``: the classic mistake whose
+    gradient ``got`` equals (its description), or None. ``inputs`` is the *reference* record's
+    encoded dict of X, Y, W1, b1, W2, b2 (trusted: it comes from the reference run)."""
+    from nbcheck.records import decode
+    network, _, key = str(spec).partition(":")
+    if network != "two_layer_sigmoid" or key not in ("dW1", "db1", "dW2", "db2") or not inputs:
+        return None
+    try:
+        args = decode(inputs)
+        arrays = {k: np.asarray(args[k], dtype=float) for k in ("X", "Y", "W1", "b1", "W2", "b2")}
+    except (ValueError, KeyError, TypeError):
+        return None
+    got = np.asarray(got, dtype=float)
+    for mistake, description in WRONG_VARIANTS.items():
+        wrong = _backprop(**arrays, mistake=mistake)[key]
+        if wrong.shape == got.shape and np.allclose(got, wrong, rtol=rtol, atol=atol):
+            return description
+    return None

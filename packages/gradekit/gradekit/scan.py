@@ -1,30 +1,16 @@
-"""A static tamper scan for autograding: student code that patches the grader scores 0, visibly.
+"""A review hint: student code that reaches for the grader's machinery is shown to the instructor.
 
-The in-kernel defences (``mlpkit.grading``'s captured numpy functions and completion marks) stop
-the easy attacks, but code that runs in the same kernel as the tests can always reach further:
-``np.exp = …`` changes the *expected* values the test cells compute, and the per-notebook
-secret can be read from ``grading.passed.__closure__`` to forge completion marks (both measured:
-10/10 without the scan, see ``tests/test_grading_adversarial.py``). No honest answer to these
-exercises needs to do any of that, so :class:`FlagTampering` reads the source of every cell the
-student wrote (solution cells and added cells; locked and test cells are restored by nbgrader
-before this runs) and, when it finds one of the patterns below, gives every autograded test cell
-an error output (nbgrader scores it 0) that names the cell, the line and the reason, and logs a
-``TAMPERING`` warning that ``tools/grade.py`` shows as status ``flagged``.
-
-Flagged: assigning to or deleting an attribute of an imported module or of ``get_ipython()`` (also
-through a plain alias ``m = np``; not matplotlib, pandas or seaborn, whose display settings such as
-``plt.rcParams[...]`` a student may change); ``setattr``/``delattr``/``exec``/``eval``/``compile``/
-``globals``/``vars``/``__import__``; dunder attributes other than ``__init__``, ``__name__``,
-``__doc__``; ``get_ipython``; importing ``builtins, sys, gc, ctypes, inspect, importlib, signal,
-os, subprocess, socket, hmac, IPython, …``; shell escapes (``!cmd``) and magics other than
-``%time``, ``%timeit``, ``%matplotlib``. It is a heuristic (obfuscated code can evade it; see
-book/threat_model.md); a false positive costs a manual review, never silent points.
+This is **not** the defence (the sandbox and the grader's own comparison of values are: see
+book/threat_model.md). It reads the source of every cell the student wrote and lists patterns no
+honest answer needs — patching modules or IPython, introspection, imports of system modules,
+shell escapes and magics — so that the instructor can look. It fails *closed*: a cell that does
+not parse as Python even after IPython's own transformations, and any file the notebook left in
+the sandbox, are listed too. A finding never changes a score: the student is reported with
+status ``review`` and the reasons.
 """
 import ast
 import re
 
-from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import NbGraderPreprocessor
 
 CALLS = {"setattr", "delattr", "exec", "eval", "compile", "globals", "vars", "locals", "__import__",
          "get_ipython", "breakpoint"}
@@ -32,13 +18,12 @@ MODULES = {"builtins", "sys", "gc", "ctypes", "inspect", "importlib", "signal", 
            "hmac", "hashlib", "IPython", "ipykernel", "threading", "multiprocessing", "atexit", "shutil",
            "pathlib", "pickle", "marshal", "types", "runpy", "code", "codeop", "traceback", "faulthandler",
            "resource", "sqlite3", "nbgrader", "urllib", "http", "requests"}
-ALWAYS_PROTECTED = {"np", "numpy", "sp", "sympy", "grading", "mlpkit", "math", "__builtins__"}
+ALWAYS_PROTECTED = {"np", "numpy", "sp", "sympy", "check", "nbcheck", "mlpkit", "math", "__builtins__"}
 # Display settings a student may change freely (plt.rcParams[...] = ..., pd.options... = ...):
 # names imported from these packages are not protected (unless a locked cell imported them).
 DISPLAY_MODULES = {"matplotlib", "pandas", "seaborn"}
 ALLOWED_DUNDERS = {"__init__", "__name__", "__doc__", "__main__"}
 ALLOWED_MAGICS = {"time", "timeit", "matplotlib"}
-MARKER = "TAMPERING"
 
 
 def _root(node):
@@ -63,16 +48,25 @@ def _strip_magics(source):
 def scan_source(source, protected=()):
     """Return ``[(line, reason), …]`` for the tampering patterns in one cell's source.
 
-    ``protected`` holds names imported by the notebook's locked cells (e.g. ``np``, ``grading``);
-    names the cell imports or aliases from them are added. A cell that does not parse is not
-    flagged here (its syntax error already fails its tests).
+    ``protected`` holds names imported by the notebook's locked cells (e.g. ``np``, ``check``);
+    names the cell imports or aliases from them are added. Fails closed: IPython syntax anywhere
+    in a line (``x = !ls``, ``%%bash``) other than the allowed magics, and a cell that does not
+    parse even after IPython's transformations, are reported.
     """
     source, found = _strip_magics(source)
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return found
+        try:
+            from IPython.core.inputtransformer2 import TransformerManager
+            transformed = TransformerManager().transform_cell(source)
+            tree = ast.parse(transformed)
+        except Exception:                        # noqa: BLE001 (anything unparsable is reported)
+            return sorted(set(found + [(1, "the cell is not valid Python: review it by hand")]))
+        found.append((1, "IPython syntax inside a line (shell escape or magic)"))
     protected = set(protected) | ALWAYS_PROTECTED
+    loop_names = {t.id for node in ast.walk(tree) if isinstance(node, (ast.For, ast.comprehension))
+                  for t in ast.walk(node.target) if isinstance(t, ast.Name)}
     for node in ast.walk(tree):                      # imports: imported names are protected
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             module = getattr(node, "module", None) or ""
@@ -103,7 +97,8 @@ def scan_source(source, protected=()):
                 root = _root(t)
                 if isinstance(t, (ast.Attribute, ast.Subscript)) and not isinstance(t.value, ast.Name) or \
                         isinstance(t, ast.Attribute):
-                    if (isinstance(root, ast.Name) and root.id in protected) or isinstance(root, ast.Call):
+                    if (isinstance(root, ast.Name) and (root.id in protected or root.id in loop_names)) \
+                            or isinstance(root, ast.Call):
                         found.append((node.lineno, f"changes `{ast.unparse(t)}`"))
         if isinstance(node, ast.Name) and node.id in CALLS | {"__builtins__"}:
             found.append((node.lineno, f"uses `{node.id}`"))
@@ -143,22 +138,8 @@ def scan_notebook(nb):
     return findings
 
 
-class FlagTampering(NbGraderPreprocessor):
-    """After Execute: if the student's cells tamper with the grader, every autograded test fails."""
-
-    def preprocess(self, nb, resources):
-        findings = scan_notebook(nb)
-        if not findings:
-            return nb, resources
-        summary = "; ".join(f"{label} line {line}: {reason}" for label, line, reason in findings[:5])
-        more = f" (and {len(findings) - 5} more)" if len(findings) > 5 else ""
-        message = (f"this notebook changes the grader's environment ({summary}{more}); its tests score 0. "
-                   "Ask your instructor for a review if this is a mistake.")
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-                cell.outputs.append(NotebookNode(output_type="error", ename="Tampering", evalue=message,
-                                                 traceback=[f"Tampering: {message}"]))
-        self.log.warning("%s: %s%s", MARKER, summary, more)
-        resources["tampering"] = findings
-        return nb, resources
+def review(nb, files_left=()):
+    """Findings for the instructor: ``[(cell label, line, reason), …]`` (empty: nothing to review)."""
+    findings = scan_notebook(nb)
+    findings += [("sandbox", 0, f"the notebook left a file: {name}") for name in files_left]
+    return findings

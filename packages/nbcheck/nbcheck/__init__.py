@@ -95,7 +95,7 @@ def gradient(got, expected, name, n=None, rtol=1e-6, atol=1e-9, diagnose=None, i
     ``diagnose``/``inputs`` name the network and its inputs for the grader's own diagnosis of
     classic backprop mistakes (computed outside the notebook, from the reference's inputs).
     """
-    extra = {"diagnose": diagnose} if diagnose else {}
+    extra = {"diagnose": diagnose, "inputs": _encode(inputs)} if diagnose else {}
     _emit_value(name, got, rtol, atol, **extra)
     if expected is None:
         return

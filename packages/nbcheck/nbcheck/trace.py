@@ -39,6 +39,8 @@ def _profile(frame, event, arg):
     if caller is None or caller.f_code.co_filename.startswith(_state["prefixes"]) \
             or caller.f_code.co_filename == _state["cell_file"]:
         return                                   # library-internal, or the test cell itself
+    if code.co_name.startswith(("<", "__")):
+        return                                   # module bodies and lazy-import machinery
     module = frame.f_globals.get("__name__", "?")
     _state["calls"].add(f"{module}.{code.co_qualname}")
 
