@@ -77,3 +77,17 @@ def test_round_trip_keeps_every_layer_option(tmp_path):
         assert again.loss(X, y) == model.loss(X, y)
         np.testing.assert_array_equal(again.predict(X), model.predict(X))
         assert again.metrics == model.metrics
+
+
+def test_nothing_imports_persistence_and_every_layer_is_registered():
+    import ast
+    from pathlib import Path
+    package = Path(mk.__file__).parent
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names]
+                assert module.name == "persistence.py" or "persistence" not in names, module.name
+    assert {"Dense", "Dropout", "Conv2D", "MaxPool2D", "Flatten"} <= set(mk.base.LAYERS)
+    for cls in (Dense, Dropout, Conv2D, MaxPool2D, Flatten):
+        assert mk.base.LAYERS[cls.__name__] is cls
