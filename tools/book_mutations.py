@@ -161,7 +161,9 @@ def run(entries, jobs=2):
     static_problems = _static_checks()
     results, to_run = [], {}
     for entry in entries:
-        problems = static_problems(f"{entry['chapter']}.md", apply(entry))
+        name = f"{entry['chapter']}.md"
+        already = set(static_problems(name, (ROOT / "book" / name).read_text()))    # not the mutation's doing
+        problems = [p for p in static_problems(name, apply(entry)) if p not in already]
         if problems:
             results.append((entry, True, "static: " + problems[0], 0.0))
         else:
