@@ -33,11 +33,7 @@ DEFINITIONS = {
     "eq-notation-delta": "notation: δ ≡ dZ, a name",
     "eq-notation-backward": "notation: summary of eq-ch07-layer, which is printed from its checked objects",
 }
-KNOWN_UNCHECKED = {   # typed results still to be printed from their checked objects (may only shrink)
-    "eq-ch05-fd",
-    "eq-ch11-dropout",
-    "eq-ch12-icecream-step", "eq-ch14-im2col", "eq-ch14-conv-backward", "eq-ch14-maxpool",
-}
+KNOWN_UNCHECKED = set()   # typed results still to be printed from their checked objects (may only shrink)
 
 
 def code_cells(text):
