@@ -75,8 +75,6 @@ def inventory():
 TYPED_TABLE_MATH = {
     "ch01_intro.md": 3,          # the map of the book: names of results, not statements
     "notation.md": 22,           # notation: symbols and shapes
-    "ch09_activations.md": 7,    # output/loss table: still typed
-    "ch10_gd_variants.md": 13,   # optimiser rules: typed; two steps of each checked by hand in code
 }
 
 
