@@ -3,8 +3,9 @@
 #   install_system.sh book   what building the book can use: Fashion-MNIST (chapter 12). Never
 #                            fails: without root, chapter 12 downloads the files instead (verified
 #                            by their known hashes, into ~/.mlpkit or $MLPKIT_DATA) and says so.
-#   install_system.sh test   what the tests need as well: headless Chromium (page tests) and
-#                            bubblewrap (the grading sandbox). Missing ones are installed as root;
+#   install_system.sh test   what the tests need as well: headless Chromium (page tests and the
+#                            PDF), poppler-utils (joins and reads the PDF) and bubblewrap (the
+#                            grading sandbox). Missing ones are installed as root;
 #                            otherwise the script names them, with the command, and fails.
 set -euo pipefail
 mode="${1:-test}"
@@ -14,6 +15,7 @@ need=()
 if [ "$mode" = test ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+  command -v pdfunite >/dev/null 2>&1 || need+=(poppler-utils)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,236 +1,283 @@
-"""Bad and hostile submissions, graded by the real instructor command in one run.
+"""Hostile submissions, graded by the real instructor command (`gradekit autograde`), as root.
 
-Every student below is graded, flagged by the tamper scan (score 0, reason shown) or, for the
-ones that cannot be graded, reported, while the others get their correct scores; no attack
-gains points; re-running the grading changes nothing. A second, smaller run without the tamper
-scan shows what each defence layer stops on its own.
+One attack class per student. Each must get its honest score (what its real answers are worth),
+and nothing outside its sandbox may change: the other students' gradebook rows, the course and the
+repository, the instructor's HOME, and no process of the grading uid may survive. The first run
+grades two honest students; the second run grades every attacker; the checks compare before/after.
 """
+import hashlib
 import json
 import os
-import sys
+import pwd
+import subprocess
+import time
+from pathlib import Path
 
-import nbformat
 import pytest
 
-from grading_support import ROOT, autograde, make_course, student_notebook, submit
+from gradekit import sandbox, scan
+from grading_support import (CANARY_HIDDEN, CANARY_SOLUTION, ROOT, autograde, make_course, solution_sources,
+                             student_notebook, submit)
 
-sys.path.insert(0, str(ROOT / "tools"))
-from nbgrader_ext import scan_notebook, scan_source  # noqa: E402
-
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading"),
+              pytest.mark.skipif(sandbox.available() is not None, reason=f"no sandbox here: {sandbox.available()}")]
 
 A = "ps01"
-WRONG_DENSE = '''def dense_forward(X, W, b, activation="sigmoid"):
+WRONG = '''def dense_forward(X, W, b, activation="sigmoid"):
     return np.zeros((X.shape[0], W.shape[1]))'''
-# np.exp patched so that the expected values the test cells compute match a wrong sigmoid
-EXP_PATCH = '''np.exp = lambda x, *a, **k: 0.0 * np.asarray(x, dtype=float) + 1.0
-def dense_forward(X, W, b, activation="sigmoid"):
-    Z = X @ W + b
-    return 0.0 * Z + 0.5 if activation == "sigmoid" else Z'''
-# a blank notebook that reads the per-notebook secret from the closure of grading.passed and
-# rewrites every later test cell into a print of its completion mark
-FORGED_MARKS = '''import hmac, hashlib, re
-_secret = [c.cell_contents for c in grading.passed.__closure__ if isinstance(c.cell_contents, bytes)][0]
+RIGHT = solution_sources(A)["dense_forward"]
+
+
+def home_paths():
+    home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    return [home / p for p in (".ipython", ".jupyter", ".local/share/jupyter", ".config/matplotlib", "canary.txt")]
+
+
+def digest(paths):
+    """SHA-256 over every file below ``paths`` (names and contents)."""
+    h = hashlib.sha256()
+    for top in paths:
+        files = sorted(p for p in Path(top).rglob("*") if p.is_file()) if Path(top).is_dir() else \
+            ([Path(top)] if Path(top).exists() else [])
+        for f in files:
+            h.update(str(f).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def attacks(course):
+    """student -> (notebook, honest score)."""
+    wrong = lambda code, **kw: student_notebook(course, A, fill="all", replace={"dense_forward": code + "\n" + WRONG,
+                                                                                **kw.get("also", {})})
+    right = lambda code: student_notebook(course, A, fill="all", replace={"dense_forward": code + "\n" + RIGHT})
+    repo, gb = str(ROOT), str(course / "grading" / "gradebook.db")
+    other = str(course / "grading" / "submitted" / "honest" / A / f"{A}.ipynb")
+    forge = ('''import json
+from IPython.display import display
+MIME = "application/vnd.nbcheck.record+json"
 def _forge(lines):
-    m = re.search(r'grading\\.passed\\("([^"]+)"\\)', "".join(lines))
-    if not m:
+    src = "".join(lines)
+    if "check." not in src:
         return lines
-    mark = hmac.new(_secret, m.group(1).encode(), hashlib.sha256).hexdigest()[:16]
-    return [f"print('[completed {m.group(1)} {mark}]')\\n"]
-get_ipython().input_transformers_post.append(_forge)
-def dense_forward(X, W, b, activation="sigmoid"):
-    return None'''
-ATTACKS = {   # student -> (solution cell replaced, new source, start from the full solution?)
-    "allclose_patched": ("dense_forward", "np.allclose = lambda *a, **k: True\nnp.abs = lambda x: 0 * x\n" + WRONG_DENSE, True),
-    "helper_redefined": ("dense_forward", "grading.check_array = lambda *a, **k: None\n"
-                         "grading.check_true = lambda *a, **k: None\n" + WRONG_DENSE, True),
-    "traceback_hidden": ("dense_forward", "get_ipython().showtraceback = lambda *a, **k: None\n" + WRONG_DENSE, True),
-    "exp_patched": ("dense_forward", EXP_PATCH, True),
-    "forged_marks": ("dense_forward", FORGED_MARKS, False),
-}
-
-
-def attack_notebook(course, student):
-    cell, source, full = ATTACKS[student]
-    return student_notebook(course, A, fill="all" if full else (), replace={cell: source})
-
-
-def cases(course):
-    """student -> (notebook, expected score, expected status)."""
-    full = lambda **kw: student_notebook(course, A, fill="all", **kw)
-    nb = {}
-    nb["solution"] = (full(), 10.0, "graded")
-    nb["exception_in_cell"] = (full(replace={"forward": 'raise RuntimeError("half-finished")'}), 7.0, "graded")
-    nb["syntax_error"] = (full(replace={"forward": "def forward(X, weights, biases)\n    return X"}), 7.0, "graded")
-    nb["infinite_loop"] = (full(replace={"forward": "def forward(X, weights, biases):\n    while True:\n        pass"}),
-                           7.0, "graded")
-    nb["edits_locked_cells"] = (full(replace={"ps01_setup": "import numpy as np\nfrom mlpkit import grading\n"
-                                              "grading.check_array = lambda *a, **k: None",
-                                              "test_dense_forward": "print('all good')"}), 10.0, "graded")
-    for student in ATTACKS:
-        nb[student] = (attack_notebook(course, student), 0.0, "flagged")
-    nb["output_flood"] = (full(replace={"dense_forward": "for i in range(200_000):\n    print('spam', i)\n"
-                                        + WRONG_DENSE.replace("np.zeros((X.shape[0], W.shape[1]))",
-                                                              "1 / (1 + np.exp(-(X @ W + b))) if activation == 'sigmoid' else X @ W + b")}),
-                          10.0, "graded")
-    deleted = full()
+    # every check records its *expected* value instead of the student's (a visible test's expected
+    # value is all a notebook can see; hidden records have none)
+    return [src.replace("check.array(", "check.array_forged(")]
+import nbcheck
+def array_forged(got, expected, name, rtol=1e-6, atol=1e-9):
+    nbcheck.records.emit("value", name, nbcheck.records.encode(expected), rtol=1e9, atol=1e9)
+nbcheck.array_forged = array_forged
+get_ipython().input_transformers_post.append(_forge)''')
+    nb = {
+        # the deny-list bypasses that scored 10/10 before: aliases, proxies, attributes, a transformer, magics,
+        # a cell only IPython can parse, a module written to disk
+        "alias_loop": (wrong("for m in [np]:\n    m.allclose = lambda *a, **k: True"), 0.0),
+        "proxy_module": (wrong("class _Proxy:\n    def __getattr__(self, name):\n        return getattr(__import__('numpy'), name)\n"
+                               "np = _Proxy()"), 0.0),
+        "allowed_module_attribute": (wrong("import nbcheck\nnbcheck.records.emit = lambda *a, **k: None\n"
+                                           "nbcheck.records.recording = lambda: False"), 0.0),
+        "transformer_forges_records": (wrong(forge), 0.0),
+        "cell_magic": (student_notebook(course, A, fill="all", replace={"dense_forward": "%%capture\n" + WRONG}), 0.0),
+        "ipython_only_syntax": (wrong("listing = !ls /\nprint(listing)"), 0.0),
+        "written_module": (wrong("open('helper.py', 'w').write('import nbcheck\\nnbcheck.records.emit = lambda *a, **k: None\\n')\n"
+                                 "import sys; sys.path.insert(0, '.')\nimport helper"), 0.0),
+        # reading what lies outside the sandbox
+        "reads_solutions": (wrong(f"import json\ntry:\n    src = json.load(open({repo!r} + '/solutions/ps01/ps01.ipynb'))\n"
+                                  "    exec(''.join(src['cells'][3]['source']))\nexcept OSError as err:\n    print('no access:', err)"), 0.0),
+        "reads_gradebook": (wrong(f"try:\n    print(open({gb!r}, 'rb').read()[:100])\nexcept OSError as err:\n    print('no access:', err)"), 0.0),
+        "imports_the_grader": (wrong("try:\n    from gradekit.diagnose import correct_gradients\nexcept ImportError as err:\n"
+                                     "    print('no grader:', err)"), 0.0),
+        "calls_the_library": (student_notebook(course, A, fill="all", replace={"dense_forward": (
+            "import mlpkit\ndef dense_forward(X, W, b, activation='sigmoid'):\n"
+            "    return mlpkit.activations.sigmoid(X @ W + b) if activation == 'sigmoid' else X @ W + b")}), 0.0),
+        # writing what lies outside the sandbox
+        "writes_gradebook": (wrong(f"import sqlite3\ntry:\n    db = sqlite3.connect({gb!r})\n"
+                                   "    db.execute('update grade set manual_score = 100'); db.commit()\n"
+                                   "except Exception as err:\n    print('no access:', err)"), 0.0),
+        "writes_other_submission": (wrong(f"try:\n    open({other!r}, 'w').write('{{}}')\nexcept OSError as err:\n"
+                                          "    print('no access:', err)"), 0.0),
+        "writes_home": (wrong("import os\nos.makedirs(os.path.expanduser('~/.ipython/profile_default/startup'), exist_ok=True)\n"
+                              "open(os.path.expanduser('~/.ipython/profile_default/startup/00-evil.py'), 'w').write('x = 1')\n"
+                              f"for path in {[str(p) for p in home_paths()]!r}:\n    try:\n        open(path + '.evil', 'w')\n"
+                              "    except OSError as err:\n        print('no access:', err)"), 0.0),
+        "writes_grading_code": (wrong("import os, numpy\ntarget = os.path.dirname(numpy.__file__) + '/../evil.py'\n"
+                                      "try:\n    open(target, 'w').write('x = 1')\nexcept OSError as err:\n    print('no access:', err)"), 0.0),
+        # a thread that keeps printing every cell the kernel has seen (hidden tests included) into
+        # whatever cell runs next: the scrub must keep the hidden lines out of the stored outputs
+        "prints_later_cells": (wrong("import threading, time\ndef _leak():\n    for _ in range(60):\n"
+                                     "        print('\\n'.join(get_ipython().user_ns.get('In', [])))\n        time.sleep(0.2)\n"
+                                     "threading.Thread(target=_leak, daemon=True).start()"), 0.0),
+        # processes that try to outlive their sandbox or to hold the grader up
+        "escapes_in_background": (right("import subprocess, os\nsubprocess.Popen(['/bin/sh', '-c', 'sleep 120'], start_new_session=True)\n"
+                                        "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        import time; time.sleep(120)\n"
+                                        "    os._exit(0)"), 10.0),
+        "holds_the_result_pipe": (right("import os, subprocess\nfor fd in os.listdir(f'/proc/{os.getppid()}/fd'):\n"
+                                        "    try:\n        subprocess.Popen(['sleep', '120'], stdout=open(f'/proc/{os.getppid()}/fd/{fd}', 'w'))\n"
+                                        "    except OSError:\n        pass"), 10.0),
+        # floods
+        "output_flood": (right("print('x' * 50_000_000)\nfor i in range(20_000):\n    print('spam', i)"), 10.0),
+        "disk_flood": (right("for i in range(3):\n    try:\n        open(f'/tmp/big{i}', 'wb').write(b'0' * 190_000_000)\n"
+                             "    except OSError as err:\n        print('full:', err)"), 10.0),
+        "fork_bomb": (right("import os, time\nfor i in range(500):\n    try:\n        if os.fork() == 0:\n            time.sleep(120); os._exit(0)\n"
+                            "    except OSError:\n        break"), 10.0),
+        "memory_bomb": (right("try:\n    hog = b'1' * (8 * 1024 ** 3)\nexcept MemoryError:\n    print('no memory')"), 10.0),
+        "ignores_interrupts": (student_notebook(course, A, fill="all", replace={"forward": (
+            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass")}), None),
+        # the ordinary failures of the old corpus
+        "exception_in_cell": (student_notebook(course, A, fill="all", replace={"forward": 'raise RuntimeError("half-finished")'}), 7.0),
+        "syntax_error": (student_notebook(course, A, fill="all", replace={"forward": "def forward(X, weights, biases)\n    return X"}), 7.0),
+        "infinite_loop": (student_notebook(course, A, fill="all", replace={
+            "forward": "def forward(X, weights, biases):\n    while True:\n        pass"}), 7.0),
+        "edits_locked_cells": (student_notebook(course, A, fill="all", replace={
+            "ps01_setup": "import numpy as np\nimport nbcheck as check\ncheck.array = lambda *a, **k: None",
+            "test_dense_forward": "print('all good')"}), 10.0),
+    }
+    deleted = student_notebook(course, A, fill="all")
     deleted["cells"] = [c for c in deleted["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "test_seed004"]
-    nb["deleted_test_cell"] = (deleted, 6.0, "graded")
+    nb["deleted_test_cell"] = (deleted, 6.0)
     return nb
+
+
+def uid_processes(uid):
+    out = subprocess.run(["ps", "-o", "pid=,args=", "-u", str(uid)], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("adversarial"), A)
-    expected = cases(course)
-    for student, (notebook, _, _) in expected.items():
+    course = make_course(tmp_path_factory.mktemp("adversarial"), A, canaries=True)
+    canary = home_paths()[-1]
+    canary.write_text("instructor's file")
+    submit(course, A, "honest", student_notebook(course, A, fill="all"))
+    submit(course, A, "partial", student_notebook(course, A, fill=["dense_forward"]))
+    first, _ = autograde(course, A)
+    from nbgrader.api import Gradebook
+    def rows():
+        with Gradebook(f"sqlite:///{course / 'grading' / 'gradebook.db'}") as gb:
+            return {s: [(g.name, g.auto_score, g.manual_score) for nb in gb.find_submission(A, s).notebooks for g in nb.grades]
+                    for s in ("honest", "partial")}
+    before = {"rows": rows(), "course": digest([course / "solutions", course / "exercises", course / "nbgrader_config.py"]),
+              "repo": digest([ROOT / "solutions", ROOT / "packages", ROOT / "mlpkit", ROOT / "nbgrader_config.py"]),
+              "home": digest(home_paths())}
+    cases = attacks(course)
+    for student, (notebook, _) in cases.items():
         submit(course, A, student, notebook)
-    submit(course, A, "memory_bomb", student_notebook(course, A, fill="all", replace={
-        "forward": "def forward(X, weights, biases):\n    hog = bytearray(16 * 1024 ** 3)\n    return [X]"}))
-    submit(course, A, "ignores_interrupts", student_notebook(course, A, fill="all", replace={
-        "forward": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                   "def forward(X, weights, biases):\n    while True:\n        pass"}))
-    submit(course, A, "not_json", '{"cells": [ this is not JSON')
-    os.environ["MLPKIT_GRADE_WALL_SECONDS"] = "75"
+    os.environ["GRADEKIT_WALL_SECONDS"] = "75"
     try:
-        scores, summary = autograde(course, A)
+        start = time.monotonic()
+        scores, summary = autograde(course, A)           # one nbgrader run for the class, as instructors do
+        seconds = time.monotonic() - start
     finally:
-        os.environ.pop("MLPKIT_GRADE_WALL_SECONDS")
-    SAVED_SUMMARY[course] = (course / "grading" / f"autograde-{A}.txt").read_text()
-    return course, expected, scores, summary
+        del os.environ["GRADEKIT_WALL_SECONDS"]
+    time.sleep(2)
+    after = {"rows": rows(), "course": digest([course / "solutions", course / "exercises", course / "nbgrader_config.py"]),
+        "repo": digest([ROOT / "solutions", ROOT / "packages", ROOT / "mlpkit", ROOT / "nbgrader_config.py"]),
+        "home": digest(home_paths())}
+    canary.unlink()
+    return dict(course=course, cases=cases, scores=scores, summary=summary, first=first, before=before, after=after,
+                seconds=seconds)
 
 
-SAVED_SUMMARY = {}
+def test_the_honest_students_are_graded_first(graded):
+    assert graded["first"] == {"honest": ("graded", 10.0), "partial": ("graded", 3.0)}, graded["first"]
 
 
-def test_every_case_gets_its_score(graded):
-    course, expected, scores, summary = graded
-    for student, (_, score, status) in expected.items():
-        assert scores.get(student, (None,))[0] == status, f"{student} not {status}:\n{summary}"
-        assert scores[student][1] == pytest.approx(score), f"{student}: {scores[student][1]} != {score}\n{summary}"
+def test_every_attack_gets_its_honest_score(graded):
+    wrong = []
+    for student, (_, honest) in graded["cases"].items():
+        status, score = graded["scores"].get(student, (None, None))
+        if status not in ("graded", "review") or (honest is not None and score != pytest.approx(honest)):
+            wrong.append(f"{student}: {status} {score} (honest: {honest})")
+    assert not wrong, "\n".join(wrong) + "\n" + graded["summary"]
 
 
-def test_memory_bomb_does_not_pass(graded):
-    _, _, scores, summary = graded
-    status, score = scores["memory_bomb"]
-    assert status == "error" or score <= 7.0, summary
+def test_a_loop_that_ignores_interrupts_costs_only_what_it_blocks(graded):
+    status, score = graded["scores"]["ignores_interrupts"]
+    assert status in ("graded", "review") and 3.0 <= score <= 7.0, graded["summary"]
 
 
-def test_sigint_ignoring_loop_is_reported_and_others_are_graded(graded):
-    """nbgrader 0.9.6 restarts a kernel that ignores the interrupt, so the student is usually
-    graded with that test failed; if grading hangs instead, tools/grade.py stops it at the
-    wall-clock limit and reports it. Either way nothing passes and the others are graded."""
-    _, expected, scores, summary = graded
-    status, score = scores["ignores_interrupts"]
-    line = next(l for l in summary.splitlines() if l.startswith("ignores_interrupts"))
-    assert (status in ("graded", "flagged") and score <= 7.0) or (
-        status == "error" and ("stopped" in line or "failed" in line)), summary
-    assert all(scores[s][0] == expected[s][2] for s in expected)
+def test_nothing_outside_the_sandboxes_changed(graded):
+    before, after = graded["before"], graded["after"]
+    assert after["rows"] == before["rows"], "another student's gradebook rows changed"
+    assert after["course"] == before["course"], "the course folder changed"
+    assert after["repo"] == before["repo"], "the repository changed"
+    assert after["home"] == before["home"], "the instructor's HOME changed"
+    assert not any(p.with_name(p.name + ".evil").exists() for p in home_paths())
+    assert not uid_processes(sandbox.GRADE_UID), uid_processes(sandbox.GRADE_UID)
 
 
-def test_invalid_json_is_reported_clearly(graded):
-    _, _, scores, summary = graded
-    assert scores["not_json"][0] == "error"
-    assert "not a valid notebook" in next(l for l in summary.splitlines() if l.startswith("not_json"))
+def test_floods_are_cut_and_nothing_hidden_reaches_the_stored_notebooks(graded):
+    course = graded["course"]
+    for student in ("output_flood", "reads_solutions", "transformer_forges_records", "prints_later_cells"):
+        path = course / "grading" / "autograded" / student / A / f"{A}.ipynb"
+        assert path.stat().st_size < 400_000, (student, path.stat().st_size)
+    from gradekit.plugins import hidden_lines
+    secrets = hidden_lines(json.loads((course / "solutions" / A / f"{A}.ipynb").read_text()))
+    assert secrets
+    for path in (course / "grading" / "autograded").rglob("*.ipynb"):
+        outputs = json.dumps([c.get("outputs", []) for c in json.loads(path.read_text())["cells"]])
+        assert CANARY_HIDDEN not in outputs and CANARY_SOLUTION not in outputs, path
+        leaked = [s for s in secrets if s in outputs]
+        assert not leaked, (path, leaked[:3])
+    released = [p.read_text() for p in (course / "exercises").rglob("*.ipynb")]
+    assert released and not any(CANARY_HIDDEN in t or CANARY_SOLUTION in t for t in released)
 
 
-def test_output_flood_is_cut(graded):
-    course, _, _, _ = graded
-    nb = json.loads((course / "grading" / "autograded" / "output_flood" / A / f"{A}.ipynb").read_text())
-    assert len(json.dumps(nb)) < 200_000
+def test_the_summary_says_what_was_enforced_and_flags_the_bypasses_for_review(graded):
+    summary = graded["summary"]
+    assert "isolation (measured inside a sandbox): uid 65534, network none" in summary
+    assert "course repository not visible, grading code not importable" in summary
+    reviewed = {s for s, (status, _) in graded["scores"].items() if status == "review"}
+    assert {"alias_loop", "cell_magic", "ipython_only_syntax", "written_module", "transformer_forges_records",
+            "allowed_module_attribute"} <= reviewed, summary
 
 
-def test_regrading_is_safe(graded):
-    course, expected, scores, _ = graded
-    again, summary = autograde(course, A, ["solution", "allclose_patched", "not_json"])
-    assert again["solution"] == scores["solution"] and again["allclose_patched"] == scores["allclose_patched"]
-    assert again["not_json"][0] == "error"
+def test_feedback_is_small_offline_and_free_of_hidden_text(graded):
+    course = graded["course"]
+    out = subprocess.run(["gradekit", "feedback", A], cwd=course, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    from offline_html import external_references
+    pages = list((course / "grading" / "feedback").glob(f"*/{A}/{A}.html"))
+    assert len(pages) >= len(graded["cases"])
+    for page in pages:
+        html = page.read_text()
+        assert page.stat().st_size < 1_500_000, page
+        assert CANARY_HIDDEN not in html and CANARY_SOLUTION not in html, page
+        assert "BEGIN HIDDEN" not in html and "BEGIN SOLUTION" not in html
+        assert not external_references(page), (page, external_references(page)[:3])
+    lib = (course / "grading" / "feedback" / "calls_the_library" / A / f"{A}.html").read_text()
+    assert "mlpkit.activations.sigmoid" in lib and "must be your own" in lib
 
 
-def test_feedback_shows_messages_but_no_hidden_test_code(graded):
-    import re
-    import subprocess
-
-    course, _, _, _ = graded
-    subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), "feedback", A], cwd=course, check=True,
-                   capture_output=True, timeout=600)
-    source = json.loads((ROOT / "solutions" / A / f"{A}.ipynb").read_text())
-    hidden = set()
-    for cell in source["cells"]:
-        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", "".join(cell["source"]), flags=re.S):
-            hidden |= {line.strip() for line in block.splitlines() if len(line.strip()) > 20}
-    html = (course / "grading" / "feedback" / "exception_in_cell" / A / f"{A}.html").read_text()
-    assert "NameError" in html                                   # the student sees what failed...
-    import html as html_lib
-    text = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
-    leaked = [line for line in hidden if line in text]
-    assert not leaked, leaked[:3]                                # ...but none of the hidden tests
-    flagged = (course / "grading" / "feedback" / "exp_patched" / A / f"{A}.html").read_text()
-    assert "Tampering" in flagged and "np.exp" in flagged        # a flagged student is told why
+def test_scan_fails_closed_on_unparsable_cells_and_ipython_syntax():
+    assert scan.scan_source("def f(:\n    pass")[0][1].startswith("the cell is not valid Python")
+    assert any("IPython syntax" in r for _, r in scan.scan_source("x = !ls"))
+    assert any("changes `m.allclose`" in r for _, r in scan.scan_source("for m in [np]:\n    m.allclose = 1"))
+    assert scan.scan_source("def f(x):\n    return 2 * x\nclass A:\n    def __init__(self):\n        self.w = 1") == []
 
 
-def test_summary_names_the_reason_and_the_isolation(graded):
-    course, _, _, summary = graded
-    line = next(l for l in summary.splitlines() if l.startswith("forged_marks"))
-    assert "__closure__" in line and "get_ipython" in line
-    assert "isolation:" in summary and ("no network" in summary or "network NOT cut" in summary)
-    assert "does not run the tamper scan" not in summary
-    assert SAVED_SUMMARY[course].strip() == summary.strip()        # kept in grading/ as well
-
-
-def test_without_the_tamper_scan_only_the_in_kernel_defences_remain(tmp_path):
-    """What each layer stops: the captured numpy functions, the helper check and nbgrader's
-    error recording hold three attacks to 0 on their own; patching the numpy the *test cells*
-    use and forging completion marks beat them (full marks) and are stopped only by the scan."""
+def test_autograde_refuses_to_run_without_a_sandbox(tmp_path):
     course = make_course(tmp_path, A)
-    with open(course / "nbgrader_config.py", "a") as config:
-        config.write("\nc.Autograde.autograde_preprocessors = [p for p in c.Autograde.autograde_preprocessors "
-                     "if p.__name__ != 'FlagTampering']\n")
-    for student in ATTACKS:
-        submit(course, A, student, attack_notebook(course, student))
-    scores, summary = autograde(course, A)
-    assert {s: scores[s] for s in ATTACKS} == {
-        "allclose_patched": ("graded", 0.0), "helper_redefined": ("graded", 0.0), "traceback_hidden": ("graded", 0.0),
-        "exp_patched": ("graded", 10.0), "forged_marks": ("graded", 10.0)}, summary
-    assert "does not run the tamper scan" in summary                 # the instructor is warned
+    submit(course, A, "alice", student_notebook(course, A, fill="all"))
+    env = dict(os.environ, GRADEKIT_BWRAP="/nonexistent/bwrap")
+    out = subprocess.run(["gradekit", "autograde", A], cwd=course, capture_output=True, text=True, env=env)
+    assert out.returncode == 2 and "refusing to run student code without a sandbox" in out.stderr
+    assert not (course / "grading" / "autograded").exists()
 
 
-# --- the scan itself (fast) --------------------------------------------------------------------
-@pytest.mark.parametrize("source, reason", [
-    ("np.allclose = lambda *a, **k: True", "np.allclose"),
-    ("grading.check_array = lambda *a, **k: None", "grading.check_array"),
-    ("get_ipython().showtraceback = lambda *a, **k: None", "get_ipython"),
-    (EXP_PATCH, "np.exp"), (FORGED_MARKS, "__closure__"),
-    ("m = np\nm.exp = abs", "m.exp"), ("import numpy as n2\nn2.linalg.norm = abs", "n2.linalg.norm"),
-    ("del np.exp", "np.exp"), ("np.exp, np.log = abs, abs", "np.log"),
-    ('setattr(np, "exp", abs)', "setattr"), ('np.__dict__["exp"] = abs', "__dict__"),
-    ('import sys\nsys.modules["numpy"] = None', "sys"), ("import builtins", "builtins"),
-    ('exec("np.exp = abs")', "exec"), ("!rm -rf grading", "shell escape"), ("%%bash\nrm -rf grading", "magic"),
-    ("().__class__.__base__.__subclasses__()", "__subclasses__"),
-    ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)", "signal"),
-])
-def test_scan_flags_tampering(source, reason):
-    found = scan_source(source, {"np", "sp", "grading"})
-    assert any(reason in r for _, r in found), found
-
-
-def test_scan_accepts_honest_code():
-    honest = ("%timeit x = 1\nW = np.zeros(3)\nW[0] = 1\nclass Layer:\n    def __init__(self, rng):\n"
-              "        self.W = rng.normal(size=(2, 2))\n        super().__init__()\n"
-              "import math, itertools\nif __name__ == '__main__':\n    print(np.exp(1), math.pi)\n"
-              "import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (8, 4)\n"
-              "import pandas as pd\npd.options.display.max_rows = 20")
-    assert scan_source(honest, {"np", "sp", "grading"}) == []
-
-
-def test_no_solution_or_corpus_submission_is_flagged():
-    import importlib
-    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
-        assert scan_notebook(nbformat.read(path, as_version=4)) == [], path.name
-    specs = sorted((ROOT / "tests" / "support" / "grading_corpus").glob("ps*.py"))
-    assert specs
-    for spec_path in specs:
-        spec = importlib.import_module(f"grading_corpus.{spec_path.stem}")
-        for name, case in {**spec.SUBMISSIONS, **spec.MUTATIONS}.items():
-            for gid, source in case.get("replace", {}).items():
-                assert scan_source(source, {"np", "sp", "grading"}) == [], (spec_path.stem, name, gid)
+def test_collect_validates_ids_and_reports_every_file(tmp_path):
+    course = make_course(tmp_path, A)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    good = json.dumps(student_notebook(course, A))
+    for name in ("alice.ipynb", "Bob_2.IPYNB", "*.ipynb", "...ipynb", ".hidden.ipynb", "with space.ipynb"):
+        (inbox / name).write_text(good)
+    (inbox / "broken.ipynb").write_text("{not json")
+    (inbox / "notes.txt").write_text("hello")
+    out = subprocess.run(["gradekit", "collect", A, str(inbox)], cwd=course, capture_output=True, text=True)
+    assert out.returncode == 1, out.stdout
+    lines = {line.split()[0]: line for line in out.stdout.splitlines() if line.strip() and not line[0].isdigit()}
+    assert "collected" in lines["alice.ipynb"] and "collected" in lines["Bob_2.IPYNB"]
+    for name in ("*.ipynb", "...ipynb", ".hidden.ipynb", "broken.ipynb"):
+        assert "rejected" in lines[name], out.stdout
+    assert "rejected" in out.stdout.split("with space.ipynb")[1].splitlines()[0]
+    assert "skipped" in lines["notes.txt"]
+    assert sorted(p.name for p in (course / "grading" / "submitted").iterdir()) == ["Bob_2", "alice"]

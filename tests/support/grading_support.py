@@ -7,20 +7,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def make_course(tmp_path, assignment):
+def make_course(tmp_path, assignment, canaries=False):
     """A throw-away course: the repo's nbgrader_config.py, one assignment's source, released."""
     course = tmp_path / "course"
     (course / "solutions").mkdir(parents=True)
     shutil.copytree(ROOT / "solutions" / assignment, course / "solutions" / assignment)
     shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    if canaries:
+        plant_canaries(course, assignment)
     subprocess.run(["gradekit", "generate", assignment], cwd=course, check=True, capture_output=True)
     return course
 
 
 def solution_sources(assignment):
+    """{grade_id: the solution cell's code}, as a student would write it (no region markers)."""
     nb = json.loads((ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text())
-    return {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) for c in nb["cells"]
-            if c["metadata"].get("nbgrader", {}).get("solution")}
+    drop = ("### BEGIN SOLUTION", "### END SOLUTION")
+    return {c["metadata"]["nbgrader"]["grade_id"]: "".join(l for l in c["source"] if l.strip() not in drop)
+            for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
+
+
+CANARY_HIDDEN, CANARY_SOLUTION = "CANARY-HIDDEN-5d1e0b", "CANARY-SOLUTION-9a4c27"
+
+
+def plant_canaries(course, assignment):
+    """Put a marker line in every hidden-test region and every solution region of the course's source:
+    no feedback, release or stored notebook may ever contain either marker."""
+    path = course / "solutions" / assignment / f"{assignment}.ipynb"
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        lines = []
+        for line in cell["source"]:
+            lines.append(line)
+            if line.strip() == "### BEGIN HIDDEN TESTS":
+                lines.append(f"_canary = {CANARY_HIDDEN!r}\n")
+            elif line.strip() == "### BEGIN SOLUTION":
+                lines.append(line[: len(line) - len(line.lstrip())] + f"_canary = {CANARY_SOLUTION!r}\n")
+        cell["source"] = lines
+    path.write_text(json.dumps(nb))
 
 
 def student_notebook(course, assignment, fill=(), replace=None):

@@ -19,9 +19,13 @@ class ReferenceFailure(RuntimeError):
 
 
 def executable(nb):
-    """A copy of ``nb`` ready to run: outputs cleared, the python3 kernel named."""
+    """A copy of ``nb`` ready to run: outputs cleared, the python3 kernel named, its test cells
+    named by the SHA-256 of their source (for nbcheck's trace of library calls)."""
+    tests = [hashlib.sha256(source_text(c).encode()).hexdigest() for c in nb["cells"]
+             if c.get("metadata", {}).get("nbgrader", {}).get("grade") and not c["metadata"]["nbgrader"].get("solution")]
     return {"nbformat": 4, "nbformat_minor": 5,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                         "nbcheck_test_cells": tests},
             "cells": [{"cell_type": c["cell_type"], "source": source_text(c), "metadata": c.get("metadata", {}),
                        **({"outputs": [], "execution_count": None} if c["cell_type"] == "code" else {})}
                       for c in nb["cells"]]}

@@ -374,6 +374,7 @@ os.dup2(devnull, 1); os.dup2(devnull, 2)                # the kernel inherits /d
 import nbformat
 from nbclient import NotebookClient
 nb = nbformat.reads(sys.stdin.read(), as_version=4)
+os.environ["NBCHECK_TEST_CELLS"] = ",".join(nb.metadata.get("nbcheck_test_cells", []))
 MIME = "application/vnd.nbcheck.record+json"
 
 def trim(output):
@@ -405,7 +406,6 @@ def report(cell, cell_index, execute_reply):
 client = NotebookClient(nb, timeout=cell_seconds, allow_errors=True, interrupt_on_timeout=True,
                         kernel_name="python3", on_cell_executed=report, record_timing=False,
                         resources={"metadata": {"path": os.environ["HOME"]}})
-client.kernel_manager_class = "jupyter_client.manager.KernelManager"
 try:
     client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 except Exception as err:

@@ -1,9 +1,9 @@
 """Which library functions did the student's own code call during a test cell?
 
 A graded function must be the student's own: ``def sigmoid(z): return mlpkit.activations.sigmoid(z)``
-is not an answer to "write the sigmoid". While a test cell runs, a profiler notes every function of
-mlpkit or of this package that is called *from code outside the test cell* (that is, from the
-student's functions). Records carry the list; the grader, which knows which functions each
+is not an answer to "write the sigmoid". In a graded run a profiler notes every function of mlpkit
+or of this package that is called from code outside the cell running at the time (from the
+student's functions, whichever cell calls them). Records carry the list; the grader, which knows which functions each
 exercise forbids, refuses the points and says why. This is a policy check, not a security
 boundary (the student's code runs in this interpreter and could switch it off; the sandbox and
 the grader's own comparison of values are the boundary).
@@ -37,8 +37,8 @@ def _profile(frame, event, arg):
         return
     caller = frame.f_back
     if caller is None or caller.f_code.co_filename.startswith(_state["prefixes"]) \
-            or caller.f_code.co_filename == _state["cell_file"]:
-        return                                   # library-internal, or the test cell itself
+            or (_state["cell_file"] is not None and caller.f_code.co_filename == _state["cell_file"]):
+        return                                   # library-internal, or a test cell's own code
     if code.co_name.startswith(("<", "__")):
         return                                   # module bodies and lazy-import machinery
     module = frame.f_globals.get("__name__", "?")
@@ -46,9 +46,13 @@ def _profile(frame, event, arg):
 
 
 def start(cell_file=None):
-    """Begin noting library calls (called by the grader's hook before each test cell)."""
-    _state["calls"] = set()
-    _state["cell_file"] = cell_file
+    """Note library calls while the next cell runs (the grader's hook calls this before every cell).
+
+    Calls accumulate over the whole run: a student's cell that computes an answer with the library
+    before the test cell reads it is noted as well. Calls made by a cell's own top-level code to
+    the library are not student functions calling it, and a test cell's are never noted.
+    """
+    _state["cell_file"] = cell_file              # None: a student's cell, whose every call counts
     if not _state["prefixes"]:
         _state["prefixes"] = _library_prefixes()
     sys.setprofile(_profile)
