@@ -37,7 +37,8 @@ def digest(paths):
     """SHA-256 over every file below ``paths`` (names and contents)."""
     h = hashlib.sha256()
     for top in paths:
-        files = sorted(p for p in Path(top).rglob("*") if p.is_file()) if Path(top).is_dir() else \
+        files = sorted(p for p in Path(top).rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if Path(top).is_dir() else \
             ([Path(top)] if Path(top).exists() else [])
         for f in files:
             h.update(str(f).encode() + b"\0" + f.read_bytes())

@@ -13,12 +13,13 @@ __all__ = ["mismatch", "gradient_hint", "warning_message", "install_warning_mess
 
 # numpy's RuntimeWarning texts -> what to do about them (chapters 6 and 9 of the book)
 _WARNING_HINTS = [
-    (r"overflow encountered in exp", "e^z overflowed (z is large): use the stable form of chapter 6 — for the "
-     "sigmoid, e^z / (1 + e^z) when z < 0; for softmax, subtract each row's maximum before exp"),
-    (r"divide by zero encountered in log", "log(0) was taken: clip probabilities away from 0 (chapter 4)"),
-    (r"invalid value encountered", "a NaN was produced (inf − inf, 0 · inf or 0 / 0): look for an overflow earlier"),
-    (r"overflow encountered", "a number grew past 1.8e308: check the scale of your inputs and the learning rate"),
-    (r"divide by zero", "a division by zero: check the denominators"),
+    (r"overflow encountered in exp", "The exponential overflowed because z is large. Use the stable form of "
+     "chapter 6: for the sigmoid, e^z / (1 + e^z) when z < 0; for softmax, subtract each row's maximum "
+     "before exp"),
+    (r"divide by zero encountered in log", "log(0) was taken. Clip probabilities away from 0 (chapter 4)"),
+    (r"invalid value encountered", "A NaN was produced (inf − inf, 0 · inf or 0 / 0). Look for an overflow earlier"),
+    (r"overflow encountered", "A number grew past 1.8e308. Check the scale of your inputs and the learning rate"),
+    (r"divide by zero", "A division by zero. Check the denominators"),
 ]
 
 
@@ -95,8 +96,8 @@ def warning_message(message, filename=None, lineno=None):
     if filename and lineno:
         function = _function_at(filename, lineno)
         where = f"in your function `{function}` " if function else ""
-        where += f"(line {lineno}): "
-    return f"Warning {where}{text}" + (f" — {hint}" if hint else "")
+        where += f"(line {lineno} of its cell): "
+    return f"Warning {where}{text}." + (f" {hint}." if hint else "")
 
 
 def install_warning_messages():

@@ -10,7 +10,7 @@ the grader's own comparison of values are the boundary).
 """
 import sys
 
-__all__ = ["start", "stop", "calls_so_far"]
+__all__ = ["start", "stop", "calls_so_far", "calls_during"]
 
 _state = {"calls": set(), "cell_file": None, "prefixes": ()}
 
@@ -64,3 +64,25 @@ def stop():
 
 def calls_so_far():
     return sorted(_state["calls"])[:50]
+
+
+def calls_during(compute):
+    """(value of ``compute()``, library functions the student's code called meanwhile).
+
+    For a visible test's "is it your own code?" check; ``compute``'s own frame (a lambda in the
+    test cell) does not count as the student's code.
+    """
+    saved_calls, saved_file, saved = set(_state["calls"]), _state["cell_file"], sys.getprofile()
+    _state["calls"] = set()
+    _state["cell_file"] = compute.__code__.co_filename
+    if not _state["prefixes"]:
+        _state["prefixes"] = _library_prefixes()
+    sys.setprofile(_profile)
+    try:
+        value = compute()
+    finally:
+        sys.setprofile(saved)
+        found = sorted(_state["calls"])
+        _state["calls"] = saved_calls | set(found)
+        _state["cell_file"] = saved_file
+    return value, found
