@@ -77,8 +77,11 @@ def _isolation(unsafe):
             f"course repository {'VISIBLE' if facts['repository_visible'] else 'not visible'}, grading code "
             f"{'IMPORTABLE' if facts['gradekit_importable'] else 'not importable'}, own PID namespace "
             f"(pid {facts['pid']}); limits per submission: {limits.wall_seconds} s wall, {limits.cell_seconds} s "
-            f"per cell, {limits.cpu_seconds} s CPU, {facts['as_limit_gib']:g} GiB memory, {facts['nproc_limit']} "
-            f"processes, {limits.disk_bytes // 2**20} MiB disk, {limits.output_bytes // 2**20} MiB output")
+            f"per cell, {limits.cpu_seconds} s CPU, {facts['as_limit_gib']:g} GiB memory per process, "
+            + (f"{limits.sandbox_memory_bytes / 2**30:g} GiB and {limits.processes} processes per sandbox "
+               f"({facts['cgroup']}), " if facts.get("cgroup") else
+               f"{facts['nproc_limit']} processes of the grading uid (no cgroup here), ")
+            + f"{limits.disk_bytes // 2**20} MiB disk, {limits.output_bytes // 2**20} MiB output")
 
 
 def summary(course, assignment, students):

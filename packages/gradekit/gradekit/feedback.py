@@ -83,16 +83,19 @@ def generate(course, assignment, students):
         nb = nbformat.read(path, as_version=4)
         points = _points(course, assignment, student)
         total = sum(p[0] or 0 for p in points.values()), sum(p[1] or 0 for p in points.values())
+        status_file = course.grading / "status" / assignment / f"{student}.json"
+        note = json.loads(status_file.read_text()).get("note") if status_file.exists() else None
         cells = [nbformat.v4.new_markdown_cell(f"# Feedback: {assignment}, {student}\n\n"
                                                f"Score: **{total[0]:g} / {total[1]:g}**. Each test below says "
-                                               "what it checked and, when it failed, what was wrong.")]
+                                               "what it checked and, when it failed, what was wrong."
+                                               + (f"\n\n**Note.** {note}" if note else ""))]
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 title = _title(cell.source) or meta.get("grade_id")
                 score, max_score = points.get(meta.get("grade_id"), (None, meta.get("points")))
                 cells.append(nbformat.v4.new_markdown_cell(
-                    f"### Test: {title} — {score if score is not None else '?'} / {max_score:g} points"))
+                    f"### Test: {title} — {'?' if score is None else f'{score:g}'} / {max_score:g} points"))
                 cell.source = visible_source(cell.source)
             cell.metadata = {}
             cells.append(cell)
@@ -101,7 +104,9 @@ def generate(course, assignment, students):
         html = _EXTERNAL.sub("", html)
         html = html.replace("</head>", (
             "<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']]}};</script>\n"
-            f'<script defer src="../../{MATHJAX}/tex-chtml-full.js"></script>\n</head>'), 1)
+            f'<script defer src="../../{MATHJAX}/tex-chtml-full.js"></script>\n'
+            "<style>.jp-OutputArea-output pre { white-space: pre-wrap; word-break: normal; "
+            "overflow-wrap: break-word; }</style>\n</head>"), 1)
         target = root / student / assignment / f"{assignment}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")

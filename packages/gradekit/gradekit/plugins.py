@@ -140,17 +140,14 @@ class SandboxedExecute(NbGraderPreprocessor):
 
         if claimed and claimed[0] != status.get("variant"):
             if claimed[0] == "public":            # downloaded from the book: normal, but say what happened
-                note = (f"the grader ran this notebook with your own numbers (variant {status['variant']}), not "
-                        "the public release's: a result typed in from the release's numbers cannot match")
+                note = (f"The grader ran this notebook with your own numbers (variant {status['variant']}), not "
+                        "the public release's: a result typed in from the release's numbers cannot match.")
             else:                                 # another student's personal release: the instructor looks
-                note = (f"this notebook carries the numbers of variant {claimed[0]} (student {claimed[1]}), not "
-                        f"this student's own ({status['variant']}): it was graded with the student's own numbers")
+                note = (f"This notebook carries the numbers of variant {claimed[0]} (student {claimed[1]}), not "
+                        f"this student's own ({status['variant']}): it was graded with the student's own numbers.")
                 status["review"].append(note)
-            for cell in nb.cells:
-                if cell.metadata.get("nbgrader", {}).get("grade_id") in tests and cell.outputs \
-                        and cell.outputs[0].get("output_type") == "error":
-                    cell.outputs[0]["evalue"] += f"\n- Note: {note}."
-                    cell.outputs[0]["traceback"] = [f"CheckFailed:\n{cell.outputs[0]['evalue']}"]
+            if failed:
+                status["note"] = note                 # shown once, at the top of the feedback
         findings = scan.review(nb, result.files)
         status["review"] += [f"{label} line {line}: {reason}" for label, line, reason in findings[:10]]
         if result.status != "ok":

@@ -72,9 +72,13 @@ class RunResult:
     seconds: float = 0.0
 
 
-def _python_root():
-    """The installation's top folder (sys.base_prefix), which is bound read-only as a whole."""
-    return Path(sys.base_prefix).resolve()
+def _python_roots():
+    """The folders of the Python installation, bound read-only as a whole: the base installation
+    and, in a virtual environment, the environment (where the packages are)."""
+    roots = [Path(sys.base_prefix).resolve()]
+    if Path(sys.prefix).resolve() != roots[0]:
+        roots.append(Path(sys.prefix).absolute())
+    return roots
 
 
 def _package_dir(name):
@@ -108,7 +112,8 @@ def _dirs(path):
 
 def command(limits, uid=GRADE_UID):
     """The bwrap command line (a list) that starts the executor inside a fresh sandbox."""
-    python = _python_root()
+    roots = _python_roots()
+    python = Path(sys.prefix).absolute()           # whose bin/python3 runs the executor and kernel
     args = [BWRAP, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv",
             "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
@@ -116,9 +121,10 @@ def command(limits, uid=GRADE_UID):
     for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", "/etc/alternatives"):
         if os.path.exists(etc):
             args += ["--ro-bind", etc, etc]
-    args += _dirs(python) + ["--ro-bind", str(python), str(python)]
-    for hidden in _hidden_inside(python):
-        args += ["--tmpfs", str(hidden)]
+    for root in roots:
+        args += _dirs(root) + ["--ro-bind", str(root), str(root)]
+        for hidden in _hidden_inside(root):
+            args += ["--tmpfs", str(hidden)]
     args += _dirs(LIB + "/x")
     for name in ("mlpkit", "nbcheck"):
         args += ["--ro-bind", str(_package_dir(name)), f"{LIB}/{name}"]
@@ -208,7 +214,10 @@ def _rlimits(limits, cgroup=None):
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        # processes: the pids cgroup bounds *this* sandbox; RLIMIT_NPROC counts every process of
+        # the uid on the host (other sandboxes too), so it is only the fallback without cgroups
+        nproc = limits.processes if cgroup is None or not cgroup.dirs else 4096
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         os.setsid()
@@ -349,7 +358,7 @@ try:
 except ImportError:
     facts["gradekit_importable"] = False
 facts["nproc_limit"] = resource.getrlimit(resource.RLIMIT_NPROC)[0]
-facts["cgroup"] = open("/proc/self/cgroup").read()
+
 facts["as_limit_gib"] = resource.getrlimit(resource.RLIMIT_AS)[0] / 2**30
 print(json.dumps(facts))
 '''.replace("REPO", repr(str(Path.cwd()))).replace("INSTRUCTOR_HOME", repr(os.path.expanduser("~")))
@@ -358,9 +367,13 @@ print(json.dumps(facts))
     result = run_notebook(nb, limits, uid)
     text = "".join(o.get("text", "") for o in result.cells.get(0, []) if o.get("output_type") == "stream")
     try:
-        return json.loads(text.strip().splitlines()[-1])
+        facts = json.loads(text.strip().splitlines()[-1])
     except (ValueError, IndexError):
         return {"error": result.detail or result.status}
+    cgroup = _Cgroup(limits)                      # what each sandbox gets (measured here, as root)
+    facts["cgroup"] = cgroup.kind
+    cgroup.close()
+    return facts
 
 
 # The executor: runs inside the sandbox as `python -c`, so no grading code is on its disk.
