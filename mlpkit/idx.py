@@ -72,7 +72,8 @@ def _candidate_dirs(name, path):
     dirs = [path, os.environ.get(env)]
     if os.environ.get("MLPKIT_DATA"):
         dirs.append(Path(os.environ["MLPKIT_DATA"]) / name)
-    dirs += [Path.home() / ".mlpkit" / name, Path("/usr/share/datasets") / name]
+    dirs += [Path.home() / ".mlpkit" / name, Path(sys.prefix) / "share" / "mlpkit" / name,   # the course kit's
+             Path("/usr/share/datasets") / name]
     return [Path(d) for d in dirs if d]
 
 

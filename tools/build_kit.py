@@ -197,7 +197,7 @@ In the folder where you downloaded `{KIT_NAME}.zip` (needs Python 3.11 with `ven
 
 ## Open the exercises
 
-    MLPKIT_DATA="$PWD/bpc/share/mlpkit" bpc/bin/jupyter lab {KIT_NAME}
+    bpc/bin/jupyter lab {KIT_NAME}
 
 JupyterLab opens in your browser. Open `exercises/{ps}`, replace every
 `raise NotImplementedError()` with your code, run the cells, and press **Validate** (toolbar)
@@ -207,7 +207,7 @@ in this install: they need a course exchange this kit does not have (they would 
 "Error fetching courses!").
 
 The chapters are in `chapters/`; each runs top to bottom (chapter 12 reads Fashion-MNIST from
-the install, which `MLPKIT_DATA` points to).
+the install, where mlpkit looks for it).
 
 Contents: {len(chapters)} chapters, {len(exercises)} exercises, {META_NAME} {meta_version}.
 """

@@ -95,6 +95,8 @@ def summary(course, assignment, students):
             try:
                 sub = gb.find_submission(assignment, student)
                 score, max_score = sub.score, sub.max_score
+                if status["status"] == "error":        # graded earlier, failed now: the old score is stale
+                    score, max_score = None, None
             except MissingEntry:
                 score, max_score = None, None
                 status = {"status": "error", "detail": status.get("detail") or "nbgrader did not grade it"}

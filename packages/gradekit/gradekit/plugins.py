@@ -116,6 +116,13 @@ class SandboxedExecute(NbGraderPreprocessor):
             student_run = pool.submit(run, reference.executable(nb), limits)
             reference_run = pool.submit(reference.records, course, assignment, student, limits, run=run)
             result, expected = student_run.result(), reference_run.result()
+        if result.status == "error" and not result.cells:      # the sandbox itself failed: once more
+            result = run(reference.executable(nb), limits)
+        if result.status == "error" and not result.cells:      # never a silent 0: nbgrader reports it
+            status.update(status="error", detail=f"the sandbox could not run this notebook ({result.detail}); "
+                                                 "not graded: run autograde again for this student")
+            self._write_status(course, assignment, student, status)
+            raise RuntimeError(status["detail"])
         status.update(sandbox=result.status, seconds=round(result.seconds, 1))
         got = scoring.records_by_cell(nb.cells, result.cells)
         forbid = tuple(source.get("metadata", {}).get("gradekit", {}).get("forbid", []))
@@ -155,7 +162,11 @@ class SandboxedExecute(NbGraderPreprocessor):
         if status["review"]:
             status["status"] = "review"
         status["failed_tests"] = failed
+        self._write_status(course, assignment, student, status)
+        return nb, resources
+
+    @staticmethod
+    def _write_status(course, assignment, student, status):
         folder = course.grading / "status" / assignment
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{student}.json").write_text(json.dumps(status, indent=1))
-        return nb, resources

@@ -296,8 +296,11 @@ def _run_in(notebook, limits, cmd, env, cwd, cgroup):
                 if child.poll() is not None:
                     break
                 continue
-            chunk = child.stdout.read(65536)
-            if not chunk:
+            try:
+                chunk = os.read(child.stdout.fileno(), 65536)
+            except BlockingIOError:                  # a spurious wake-up: nothing to read yet
+                continue
+            if not chunk:                            # end of the stream: the executor is gone
                 break
             received += len(chunk)
             if received > limits.output_bytes:
