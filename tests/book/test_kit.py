@@ -120,3 +120,24 @@ def test_jupyterlab_hides_the_exchange_panels_keeps_validate(installed_kit):
     for plugin in ("assignment-list", "course-list", "formgrader"):
         assert f"@jupyter/nbgrader:{plugin}" in disabled, f"{plugin} is not disabled:\n{out}"
     assert "@jupyter/nbgrader:validate-assignment" not in disabled, out
+
+
+def test_a_wrong_answer_gets_a_message_that_names_the_problem(installed_kit):
+    """A student's unstable sigmoid in the kit's ps03: validate says which function, what went wrong
+    and what to do (not a bare RuntimeWarning, not grading internals, nothing cut off)."""
+    import json
+    student, env, nonet = installed_kit
+    path = student / "backprop-checked-kit" / "exercises" / "ps03" / "ps03.ipynb"
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "sigmoid":
+            cell["source"] = "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))"
+    wrong = student / "ps03_wrong.ipynb"
+    wrong.write_text(json.dumps(nb))
+    r = run(nonet + [str(student / "bpc" / "bin" / "nbgrader"), "validate", str(wrong)], student, env)
+    out = r.stdout + r.stderr
+    assert "VALIDATION FAILED" in out, out[-3000:]
+    error = out.split("The error was:")[1].split("=====")[0]
+    assert "in your function `sigmoid`" in error and "stable form of chapter 6" in error, error
+    assert "nbcheck/" not in error and "Traceback" not in error, error          # no grading internals
+    assert not any(line.rstrip().endswith("...") for line in error.splitlines()), error   # nothing cut

@@ -282,3 +282,39 @@ def test_collect_validates_ids_and_reports_every_file(tmp_path):
     assert "rejected" in out.stdout.split("with space.ipynb")[1].splitlines()[0]
     assert "skipped" in lines["notes.txt"]
     assert sorted(p.name for p in (course / "grading" / "submitted").iterdir()) == ["Bob_2", "alice"]
+
+
+def test_feedback_renders_its_math_in_chromium_with_the_network_blocked(graded):
+    """A student's feedback page, served locally with every other request aborted: math renders."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Debian's chromium is needed for this test (make test installs it)")
+    from playwright.sync_api import sync_playwright
+    root = graded["course"] / "grading" / "feedback"
+    if not (root / "honest" / A / f"{A}.html").exists():
+        subprocess.run(["gradekit", "feedback", A], cwd=graded["course"], check=True, capture_output=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    blocked, failed = [], []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            page = browser.new_page()
+            local = f"http://127.0.0.1:{server.server_port}/"
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(local)
+                       else (blocked.append(r.request.url), r.abort()))
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto(f"{local}honest/{A}/{A}.html")
+            page.wait_for_selector("mjx-container", timeout=30_000)
+            assert "All checks of this test passed." in page.inner_text("body")
+            browser.close()
+    finally:
+        server.shutdown()
+    assert not blocked and not failed, (blocked, failed)
