@@ -131,6 +131,24 @@ get_ipython().input_transformers_post.append(_forge)''')
             "ps01_setup": "import numpy as np\nimport nbcheck as check\ncheck.array = lambda *a, **k: None",
             "test_dense_forward": "print('all good')"}), 10.0),
     }
+    # variants: a public release with an id typed in (the student's own: hard-coded answers from those
+    # numbers are right; another's: graded with the student's own numbers and reported for review)
+    import numpy as np
+    from nbcheck.variants import numbers
+    spec = next(c["metadata"]["gradekit"]["variant"] for c in json.loads(
+        (course / "solutions" / A / f"{A}.ipynb").read_text())["cells"] if c["metadata"].get("gradekit", {}).get("variant"))
+    X_seed = np.array([[2.5, 3.5, -0.5], [4.0, -1.0, 0.5], [0.5, 1.5, 1.0], [3.0, 2.0, -1.5]])
+    mine = numbers(A, "typed_own_id_hardcoded", spec)
+    A1 = 1 / (1 + np.exp(-(X_seed @ mine["W1_doc"].T + mine["b1"])))
+    for student, typed, seed_cell in (
+            ("typed_own_id_hardcoded", "typed_own_id_hardcoded",
+             f"W1 = np.array({mine['W1_doc'].T.tolist()!r})\nA1 = np.array({A1.tolist()!r})"),
+            ("typed_other_id", "somebody_else", None)):
+        notebook = student_notebook(course, A, fill="all", replace={"seed004": seed_cell} if seed_cell else None)
+        for cell in notebook["cells"]:
+            if cell["metadata"].get("gradekit", {}).get("student_id"):
+                cell["source"] = f'STUDENT_ID = "{typed}"'
+        nb[student] = (notebook, 10.0)
     deleted = student_notebook(course, A, fill="all")
     deleted["cells"] = [c for c in deleted["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "test_seed004"]
     nb["deleted_test_cell"] = (deleted, 6.0)
@@ -228,7 +246,9 @@ def test_the_summary_says_what_was_enforced_and_flags_the_bypasses_for_review(gr
     assert "course repository not visible, grading code not importable" in summary
     reviewed = {s for s, (status, _) in graded["scores"].items() if status == "review"}
     assert {"alias_loop", "cell_magic", "ipython_only_syntax", "written_module", "transformer_forges_records",
-            "allowed_module_attribute"} <= reviewed, summary
+            "allowed_module_attribute", "typed_other_id"} <= reviewed, summary
+    assert "typed_own_id_hardcoded" not in reviewed, summary
+    assert "student id somebody_else" in summary.split("typed_other_id", 1)[1].splitlines()[0], summary
 
 
 def test_feedback_is_small_offline_and_free_of_hidden_text(graded):

@@ -102,3 +102,29 @@ def test_the_xor_gradients_printed_in_ps04_are_the_reference_ones():
         # printed with 17 digits; another CPU's exp and BLAS may differ in the last bits (the
         # visible check itself allows rtol 1e-6), so 64 ulp of slack
         np.testing.assert_allclose(eval(literal.group(1), {"np": np}), right[key], rtol=64 * 2.2e-16, atol=1e-17)
+
+
+def test_a_students_numbers_are_the_same_in_the_notebook_and_in_the_grader():
+    """The public release derives a student's numbers from the id typed in it (first run); the grader
+    writes the same numbers as literals for the id the work was collected under."""
+    import numpy as np
+    from gradekit import variants
+    from nbcheck.variants import numbers
+    for assignment in ("ps01", "ps04"):
+        source = Course(ROOT).source(assignment)
+        spec = next(c["metadata"]["gradekit"]["variant"] for c in source["cells"]
+                    if c["metadata"].get("gradekit", {}).get("variant"))
+        ours = numbers(assignment, "alice", spec)
+        cells = variants.rendered_cells(source, assignment, "alice")
+        namespace = {"np": np}
+        for text in cells.values():
+            exec(text, namespace)                     # the grader's literals (and the blanked derive cell)
+        for name, value in ours.items():
+            np.testing.assert_array_equal(namespace[name], value)          # printed with 17 digits: exact
+        assert not np.array_equal(numbers(assignment, "bob", spec)[next(iter(spec))], ours[next(iter(spec))])
+        public = json.loads((ROOT / "exercises" / assignment / f"{assignment}.ipynb").read_text())
+        assert variants.claimed(public, assignment) == ("public", None)
+        for cell in public["cells"]:
+            if cell["metadata"].get("gradekit", {}).get("student_id"):
+                cell["source"] = 'STUDENT_ID = "bob"'
+        assert variants.claimed(public, assignment) == (variants.variant_id(assignment, "bob"), "bob")

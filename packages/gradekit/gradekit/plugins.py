@@ -102,7 +102,7 @@ class SandboxedExecute(NbGraderPreprocessor):
             status["variant"] = variants.variant_id(assignment, student)
             try:
                 if submitted.stat().st_size <= MAX_SUBMISSION_BYTES:
-                    claimed = variants.claimed(json.loads(submitted.read_text(encoding="utf-8")))
+                    claimed = variants.claimed(json.loads(submitted.read_text(encoding="utf-8")), assignment)
             except (OSError, ValueError):
                 pass
             rendered = variants.rendered_cells(source, assignment, student)
@@ -149,8 +149,8 @@ class SandboxedExecute(NbGraderPreprocessor):
             if claimed[0] == "public":            # downloaded from the book: normal, but say what happened
                 note = (f"The grader ran this notebook with your own numbers (variant {status['variant']}), not "
                         "the public release's: a result typed in from the release's numbers cannot match.")
-            else:                                 # another student's personal release: the instructor looks
-                note = (f"This notebook carries the numbers of variant {claimed[0]} (student {claimed[1]}), not "
+            else:                                 # another student's numbers: the instructor looks
+                note = (f"This notebook carries the numbers of variant {claimed[0]} (student id {claimed[1]}), not "
                         f"this student's own ({status['variant']}): it was graded with the student's own numbers.")
                 status["review"].append(note)
             if failed:

@@ -121,6 +121,11 @@ def command(limits, uid=GRADE_UID):
     for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", "/etc/alternatives"):
         if os.path.exists(etc):
             args += ["--ro-bind", etc, etc]
+    # the writable tmpfs first: bwrap mounts in order, and a later mount hides an earlier one below
+    # it (a virtual environment under /tmp must be bound *after* /tmp's tmpfs)
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(limits.disk_bytes), "--perms", "1777", "--tmpfs", "/tmp",
+             "--size", str(limits.disk_bytes), "--perms", "0755", "--tmpfs", HOME]
     for root in roots:
         args += _dirs(root) + ["--ro-bind", str(root), str(root)]
         for hidden in _hidden_inside(root):
@@ -128,10 +133,7 @@ def command(limits, uid=GRADE_UID):
     args += _dirs(LIB + "/x")
     for name in ("mlpkit", "nbcheck"):
         args += ["--ro-bind", str(_package_dir(name)), f"{LIB}/{name}"]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(limits.disk_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-             "--size", str(limits.disk_bytes), "--perms", "0755", "--tmpfs", HOME,
-             "--chdir", HOME, "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    args += ["--chdir", HOME, "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     env = {"PATH": f"{python}/bin:/usr/bin:/bin", "HOME": HOME, "USER": "student", "LOGNAME": "student", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
            "PYTHONPATH": LIB, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1", "MPLBACKEND": "Agg",
            "MPLCONFIGDIR": "/tmp/mpl", "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "JUPYTER_CONFIG_DIR": "/tmp/jupyter-config",
