@@ -30,8 +30,7 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import mlpkit as mk  # noqa: E402
+import mlpkit as mk  # noqa: E402  (installed: pip install -e .)
 
 ROUNDS = 2 if args.quick else args.rounds
 BATCH = 128

@@ -18,8 +18,7 @@ import pytest
 
 from book_support import ROOT, require_built_book
 
-sys.path.insert(0, str(ROOT / "tools"))
-import build_kit  # noqa: E402
+import build_kit                                 # tools/ is on pytest's pythonpath (pyproject.toml)
 
 pytestmark = [pytest.mark.slow, pytest.mark.book, pytest.mark.xdist_group("kit")]
 
