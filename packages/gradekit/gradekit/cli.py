@@ -21,6 +21,7 @@ from . import collect as collect_mod
 from . import release as release_mod
 from . import sandbox
 from .course import STUDENT_ID, Course, find_course
+from .sandbox import UNSANDBOXED_ENV
 
 __all__ = ["main"]
 
@@ -126,7 +127,7 @@ def cmd_autograde(course, args):
         (course.grading / "status" / args.assignment / f"{student}.json").unlink(missing_ok=True)
     env = dict(os.environ)
     if unsafe:
-        env[__import__("gradekit.plugins").plugins.UNSANDBOXED_ENV] = "1"
+        env[UNSANDBOXED_ENV] = "1"
     # one nbgrader process for the class (ids were checked at collect and are checked again here);
     # one per student when the instructor names them
     calls = [[]] if not args.students else [["--student", s] for s in students]
