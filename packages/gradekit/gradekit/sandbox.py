@@ -431,8 +431,10 @@ except Exception as err:
     out.write(json.dumps({"executor_error": type(err).__name__}) + "\n")
 left = []
 for top in (os.environ["HOME"],) + (("/tmp",) if os.environ["HOME"] == "/home/student" else ()):
+    device = os.stat(top).st_dev                        # the tmpfs itself, not what is bound below it
     for folder, dirs, names in os.walk(top):
-        dirs[:] = [d for d in dirs if d not in ("jupyter", "ipython", "mpl", "jupyter-config", "__pycache__")]
+        dirs[:] = [d for d in dirs if d not in ("jupyter", "ipython", "mpl", "jupyter-config", "__pycache__")
+                   and os.lstat(os.path.join(folder, d)).st_dev == device]
         left += [os.path.join(folder, n) for n in names]
 out.write(json.dumps({"files": sorted(left)[:50]}) + "\n")
 out.flush()
