@@ -23,6 +23,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading"),
               pytest.mark.skipif(sandbox.available() is not None, reason=f"no sandbox here: {sandbox.available()}")]
 
 A = "ps01"
+# This run's sandboxes get a grading uid of their own (as each worker of a pool would), so that the
+# "no process survives" check cannot see the sandboxes of tests running beside it.
+UID = 64990
 WRONG = '''def dense_forward(X, W, b, activation="sigmoid"):
     return np.zeros((X.shape[0], W.shape[1]))'''
 RIGHT = solution_sources(A)["dense_forward"]
@@ -179,13 +182,13 @@ def graded(tmp_path_factory):
     cases = attacks(course)
     for student, (notebook, _) in cases.items():
         submit(course, A, student, notebook)
-    os.environ["GRADEKIT_WALL_SECONDS"] = "75"
+    os.environ.update(GRADEKIT_WALL_SECONDS="75", GRADEKIT_UID=str(UID))
     try:
         start = time.monotonic()
         scores, summary = autograde(course, A)           # one nbgrader run for the class, as instructors do
         seconds = time.monotonic() - start
     finally:
-        del os.environ["GRADEKIT_WALL_SECONDS"]
+        del os.environ["GRADEKIT_WALL_SECONDS"], os.environ["GRADEKIT_UID"]
     time.sleep(2)
     after = {"rows": rows(), "course": digest([course / "solutions", course / "exercises", course / "nbgrader_config.py"]),
         "repo": digest([ROOT / "solutions", ROOT / "packages", ROOT / "mlpkit", ROOT / "nbgrader_config.py"]),
@@ -220,7 +223,7 @@ def test_nothing_outside_the_sandboxes_changed(graded):
     assert after["repo"] == before["repo"], "the repository changed"
     assert after["home"] == before["home"], "the instructor's HOME changed"
     assert not any(p.with_name(p.name + ".evil").exists() for p in home_paths())
-    assert not uid_processes(sandbox.GRADE_UID), uid_processes(sandbox.GRADE_UID)
+    assert not uid_processes(UID), uid_processes(UID)
 
 
 def test_floods_are_cut_and_nothing_hidden_reaches_the_stored_notebooks(graded):
@@ -242,7 +245,7 @@ def test_floods_are_cut_and_nothing_hidden_reaches_the_stored_notebooks(graded):
 
 def test_the_summary_says_what_was_enforced_and_flags_the_bypasses_for_review(graded):
     summary = graded["summary"]
-    assert "isolation (measured inside a sandbox): uid 65534, network none" in summary
+    assert f"isolation (measured inside a sandbox): uid {UID}, network none" in summary
     assert "course repository not visible, grading code not importable" in summary
     reviewed = {s for s, (status, _) in graded["scores"].items() if status == "review"}
     assert {"alias_loop", "cell_magic", "ipython_only_syntax", "written_module", "transformer_forges_records",
