@@ -20,8 +20,9 @@ def book_page(course, name):
     """book/exercises/<name>.md: the student notebook as text (never executed), with a download link."""
     nb = json.loads((course.root / "exercises" / name / f"{name}.ipynb").read_text())
     lines = [f"(exercise-{name})=", f"# {name}", "",
-             f"Download the notebook: {{download}}`{name}.ipynb <../../exercises/{name}/{name}.ipynb>` "
-             "(or every exercise at once in the course kit, see {ref}`start`). Below is its content, for "
+             f"Download the notebook: {{download}}`{name}.ipynb <../../exercises/{name}/{name}.ipynb>`, or every "
+             'exercise at once in the <a class="reference external" href="../../kit/backprop-checked-kit.zip" download>'
+             "course kit</a>, which installs offline in two commands ({ref}`start`). Below is its content, for "
              "reading; solve it in JupyterLab.", ""]
     for cell in nb["cells"]:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
