@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["Course", "STUDENT_ID", "find_course"]
+__all__ = ["Course", "STUDENT_ID", "find_course", "is_test_cell", "grade_cells", "source_text"]
 
 #: A student id is a safe folder name: letters, digits, ``_ . -``; starts with a letter or digit.
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -59,14 +59,15 @@ class Course:
         return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir() and STUDENT_ID.fullmatch(p.name))
 
 
+def is_test_cell(cell):
+    """Is ``cell`` (a dict or NotebookNode) an autograded test cell: graded code, not a solution?"""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 def grade_cells(nb):
     """{grade_id: cell} for the autograded test cells of a notebook."""
-    cells = {}
-    for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution"):
-            cells[meta["grade_id"]] = cell
-    return cells
+    return {cell["metadata"]["nbgrader"]["grade_id"]: cell for cell in nb["cells"] if is_test_cell(cell)}
 
 
 def source_text(cell):

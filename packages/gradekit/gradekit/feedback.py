@@ -12,6 +12,8 @@ import shutil
 from importlib import metadata
 from pathlib import Path
 
+from .course import is_test_cell
+
 __all__ = ["generate", "visible_source", "MATHJAX"]
 
 MATHJAX = "_mathjax"
@@ -91,7 +93,7 @@ def generate(course, assignment, students):
                                                + (f"\n\n**Note.** {note}" if note else ""))]
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            if is_test_cell(cell):
                 title = _title(cell.source) or meta.get("grade_id")
                 score, max_score = points.get(meta.get("grade_id"), (None, meta.get("points")))
                 cells.append(nbformat.v4.new_markdown_cell(

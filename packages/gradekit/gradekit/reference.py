@@ -9,7 +9,7 @@ import hashlib
 import json
 
 from . import sandbox, scoring, variants
-from .course import source_text
+from .course import is_test_cell, source_text
 
 __all__ = ["ReferenceFailure", "executable", "records"]
 
@@ -21,8 +21,7 @@ class ReferenceFailure(RuntimeError):
 def executable(nb):
     """A copy of ``nb`` ready to run: outputs cleared, the python3 kernel named, its test cells
     named by the SHA-256 of their source (for nbcheck's trace of library calls)."""
-    tests = [hashlib.sha256(source_text(c).encode()).hexdigest() for c in nb["cells"]
-             if c.get("metadata", {}).get("nbgrader", {}).get("grade") and not c["metadata"]["nbgrader"].get("solution")]
+    tests = [hashlib.sha256(source_text(c).encode()).hexdigest() for c in nb["cells"] if is_test_cell(c)]
     return {"nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                          "nbcheck_test_cells": tests},

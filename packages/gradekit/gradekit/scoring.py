@@ -14,6 +14,7 @@ from nbcheck.messages import mismatch
 from nbcheck.records import MIME, decode
 
 from . import diagnose
+from .course import is_test_cell
 
 __all__ = ["records_by_cell", "score_cell", "Verdict"]
 
@@ -32,15 +33,14 @@ def records_by_cell(cells, outputs):
     """{grade_id: [record, ...]} from a notebook's cells and a run's outputs ({index: outputs})."""
     by_cell = {}
     for index, cell in enumerate(cells):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if not (meta.get("grade") and not meta.get("solution")):
+        if not is_test_cell(cell):
             continue
         found = []
         for output in outputs.get(index, []):
             record = output.get("data", {}).get(MIME) if isinstance(output, dict) else None
             if isinstance(record, dict) and isinstance(record.get("name"), str):
                 found.append(record)
-        by_cell[meta["grade_id"]] = found
+        by_cell[cell["metadata"]["nbgrader"]["grade_id"]] = found
     return by_cell
 
 
