@@ -27,11 +27,12 @@ import numpy as _np
 
 from . import records as _records
 from .messages import gradient_hint, install_warning_messages, mismatch
+from .imports import imports
 from .records import encode as _encode
 
 __version__ = "0.2.0"
 __all__ = ["CheckError", "array", "scalar", "true", "expression", "record", "accuracy", "gradient",
-           "no_warnings", "own", "variant"]
+           "no_warnings", "own", "variant", "imports"]
 
 
 class CheckError(AssertionError):

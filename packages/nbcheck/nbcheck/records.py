@@ -7,8 +7,10 @@ name that the instructor's reference solution produced in its own run: scores ne
 anything decided inside the student's interpreter. Outside a graded run nothing is recorded.
 
 A record is ``{"v": 1, "kind": ..., "name": ..., "value": ...}`` plus the check's tolerances and
-the library functions the student's code called during the cell (see :mod:`nbcheck.trace`).
-The grader trusts only the reference's tolerances, never the student's.
+the library functions the student's code called during the cell (see :mod:`nbcheck.trace`). The
+grader trusts only the reference's tolerances, never the student's, and reads every record as
+untrusted data: :func:`decode` accepts only the shapes :func:`encode` makes, at bounded depth
+and size, and raises ``ValueError`` on anything else.
 """
 import math
 import os
@@ -17,6 +19,7 @@ import numpy as _np
 
 MIME = "application/vnd.nbcheck.record+json"
 MAX_ENTRIES = 100_000            # a record larger than this is cut (and fails, with a message)
+MAX_DEPTH = 4                    # dicts of arrays (a network's inputs): deeper data is not a record
 __all__ = ["MIME", "encode", "decode", "emit", "recording"]
 
 
@@ -47,27 +50,46 @@ def encode(value):
             "truncated": bool(flat.size > MAX_ENTRIES)}
 
 
-def decode(data):
+def decode(data, depth=0):
     """The inverse of :func:`encode` for arrays (a float ndarray), else the plain value.
 
-    Used by the grader on untrusted data: anything malformed raises ValueError.
+    Used by the grader on untrusted data: anything malformed raises ValueError (never another
+    exception): wrong types, shapes that do not match their data, more than
+    :data:`MAX_ENTRIES` numbers, nesting deeper than :data:`MAX_DEPTH`.
     """
+    if depth > MAX_DEPTH:
+        raise ValueError("record nested too deeply")
     if not isinstance(data, dict) or "type" not in data:
         raise ValueError("not a record value")
     kind = data["type"]
     if kind == "array":
         shape, values = data.get("shape"), data.get("data")
-        if not (isinstance(shape, list) and all(isinstance(s, int) and 0 <= s for s in shape)
+        if not (isinstance(shape, list) and len(shape) <= 32
+                and all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_ENTRIES for s in shape)
                 and isinstance(values, list) and math.prod(shape) == len(values) <= MAX_ENTRIES):
             raise ValueError("malformed array record")
-        return _np.array([float(v) for v in values], dtype=float).reshape(shape)
+        numbers = []
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+                raise ValueError("malformed array entry")
+            try:
+                numbers.append(float(v))
+            except (ValueError, OverflowError):
+                raise ValueError("malformed array entry") from None
+        return _np.array(numbers, dtype=float).reshape(shape)
     if kind == "dict":
-        if not isinstance(data.get("data"), dict):
+        if not isinstance(data.get("data"), dict) or len(data["data"]) > 100:
             raise ValueError("malformed dict record")
-        return {str(k): decode(v) for k, v in data["data"].items()}
-    if kind in ("bool", "str", "none", "other"):
-        return data.get("data")
-    raise ValueError(f"unknown record type {kind!r}")
+        return {str(k)[:200]: decode(v, depth + 1) for k, v in data["data"].items()}
+    if kind == "bool":
+        if not isinstance(data.get("data"), bool):
+            raise ValueError("malformed bool record")
+        return data["data"]
+    if kind in ("str", "other"):
+        return str(data.get("data"))[:10_000]
+    if kind == "none":
+        return None
+    raise ValueError("unknown record type")
 
 
 def emit(kind, name, value, **extra):
