@@ -55,6 +55,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .sandbox import _Cgroup as _OldCgroup, _dirs
+
 __all__ = ["Limits", "RunResult", "Slots", "available", "probe", "run_notebook", "kernel_command", "site_binds"]
 
 BWRAP = os.environ.get("GRADEKIT_BWRAP", "bwrap")           # tests point this elsewhere to see the refusal
@@ -306,48 +308,9 @@ def _clear_keyrings(uid):
 # The cgroup of one sandbox
 
 
-class _Cgroup:
-    """A memory + pids cgroup for one sandbox (cgroup v2, else v1), or nothing where neither works.
-
-    rlimits bound each process; only a cgroup bounds the sandbox as a whole.
-    """
-    V1 = Path("/sys/fs/cgroup")
-    V2 = Path("/sys/fs/cgroup/unified") if Path("/sys/fs/cgroup/unified/cgroup.procs").exists() else Path("/sys/fs/cgroup")
-
-    def __init__(self, limits):
-        self.dirs = []
-        name = f"gradekit-{os.getpid()}-{time.monotonic_ns()}"
-        if os.geteuid() != 0:
-            return
-        v2 = self.V2 / name
-        try:
-            controllers = (self.V2 / "cgroup.subtree_control").read_text().split()
-            if {"memory", "pids"} <= set(controllers):
-                v2.mkdir()
-                self.dirs = [v2]
-                (v2 / "memory.max").write_text(str(limits.sandbox_memory_bytes))
-                if (v2 / "memory.swap.max").exists():
-                    (v2 / "memory.swap.max").write_text("0")
-                (v2 / "pids.max").write_text(str(limits.processes))
-                return
-        except OSError:
-            self.close()
-        try:
-            memory, pids = self.V1 / "memory" / name, self.V1 / "pids" / name
-            memory.mkdir()
-            self.dirs.append(memory)
-            (memory / "memory.limit_in_bytes").write_text(str(limits.sandbox_memory_bytes))
-            pids.mkdir()
-            self.dirs.append(pids)
-            (pids / "pids.max").write_text(str(limits.processes))
-        except OSError:
-            self.close()
-
-    @property
-    def kind(self):
-        if not self.dirs:
-            return None
-        return "cgroup v1" if self.dirs[0].parent.name == "memory" else "cgroup v2"
+class _Cgroup(_OldCgroup):
+    """gradekit.sandbox's memory + pids cgroup, emptied with ``cgroup.kill`` (where the kernel has it)
+    before it is removed, whatever the run did."""
 
     def kill(self):
         for folder in self.dirs:
@@ -396,15 +359,6 @@ def _hidden_site_dirs(base):
     hidden |= {str(p) for p in Path("/usr/local/lib").glob("python3*/dist-packages")}
     hidden |= {str(p) for p in Path("/usr/lib/python3").glob("dist-packages")}
     return sorted(h for h in hidden if Path(h).is_dir())
-
-
-def _dirs(path):
-    """bwrap arguments creating every parent of ``path`` world-traversable (0755)."""
-    args = []
-    for parent in reversed(Path(path).parents):
-        if str(parent) != "/":
-            args += ["--perms", "0755", "--dir", str(parent)]
-    return args
 
 
 def kernel_command(limits, uid, rundir, declared, seccomp_file, cgroup_procs=""):
