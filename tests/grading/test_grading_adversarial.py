@@ -5,6 +5,8 @@ and nothing outside its sandbox may change: the other students' gradebook rows, 
 repository, the instructor's HOME, and no process of the grading uid may survive. The first run
 grades two honest students; the second run grades every attacker; the checks compare before/after.
 """
+import base64
+import codecs
 import hashlib
 import json
 import os
@@ -23,12 +25,27 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading"),
               pytest.mark.skipif(sandbox.available() is not None, reason=f"no sandbox here: {sandbox.available()}")]
 
 A = "ps01"
-# This run's sandboxes get a grading uid of their own (as each worker of a pool would), so that the
+# This run's sandboxes get a uid pool of their own (as each worker of a pool would), so that the
 # "no process survives" check cannot see the sandboxes of tests running beside it.
-UID = 64990
+FIRST_UID, SLOTS = 64900, 4
+POOL = range(FIRST_UID, FIRST_UID + SLOTS)
 WRONG = '''def dense_forward(X, W, b, activation="sigmoid"):
     return np.zeros((X.shape[0], W.shape[1]))'''
 RIGHT = solution_sources(A)["dense_forward"]
+RIGHT_SEED = solution_sources(A)["seed004"]
+
+
+def markdown_attacks(nb):
+    """A notebook whose markdown names course files as images, carries script, frames, a refresh, an
+    external image, a missing attachment and a real one."""
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 40).decode()
+    nb["cells"].insert(1, {"cell_type": "markdown", "metadata": {}, "attachments": {"ok.png": {"image/png": png}},
+                           "source": "![s](solutions/ps01/ps01.ipynb) ![g](grading/gradebook.db) "
+                                     "![r](../../../solutions/ps01/ps01.ipynb) ![abs](/etc/shadow) "
+                                     "![m](attachment:missing.png) ![ok](attachment:ok.png) ![x](https://e.org/x.png)\n\n"
+                                     "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
+                                     "<iframe src='https://e.org'></iframe><meta http-equiv='refresh' content='0;url=https://e.org'>"})
+    return nb
 
 
 def home_paths():
@@ -92,6 +109,80 @@ get_ipython().input_transformers_post.append(_forge)''')
         "calls_the_library": (student_notebook(course, A, fill="all", replace={"dense_forward": (
             "import mlpkit\ndef dense_forward(X, W, b, activation='sigmoid'):\n"
             "    return mlpkit.activations.sigmoid(X @ W + b) if activation == 'sigmoid' else X @ W + b")}), 0.0),
+        # delegation to the library that answers the exercise, by every route the second red team used:
+        # threads, a stopped tracer, renamed imports, callbacks through nbcheck, the source found on disk
+        "delegates_in_a_thread": (student_notebook(course, A, fill="all", replace={"dense_forward": (
+            "import threading\ndef dense_forward(X, W, b, activation='sigmoid'):\n    out = {}\n"
+            "    def work():\n        import mlpkit\n"
+            "        out['A'] = mlpkit.activations.sigmoid(X @ W + b) if activation == 'sigmoid' else X @ W + b\n"
+            "    t = threading.Thread(target=work); t.start(); t.join()\n    return out.get('A')")}), 0.0),
+        "stops_the_tracer_renamed_import": (student_notebook(course, A, fill="all", replace={"dense_forward": (
+            "import sys\nfor name in ('nbcheck.trace', 'nbcheck._hooks'):\n    try:\n        __import__(name).stop()\n"
+            "    except Exception:\n        pass\nsys.setprofile(None)\n"
+            "def dense_forward(X, W, b, activation='sigmoid'):\n"
+            "    __lib = __import__('importlib').import_module('ml' + 'pkit')\n"
+            "    return __lib.activations.sigmoid(X @ W + b) if activation == 'sigmoid' else X @ W + b")}), 0.0),
+        "callback_through_nbcheck": (student_notebook(course, A, fill="all", replace={"dense_forward": (
+            "from functools import partial\nimport nbcheck\ndef dense_forward(X, W, b, activation='sigmoid'):\n"
+            "    if activation != 'sigmoid':\n        return X @ W + b\n"
+            "    return nbcheck.no_warnings(partial(__import__('mlpkit').activations.sigmoid, X @ W + b), 'z')")}), 0.0),
+        "finds_the_library_on_disk": (student_notebook(course, A, fill="all", replace={"dense_forward": (
+            "import os, time\nfound = None\nstart = time.monotonic()\n"
+            "for top, dirs, files in os.walk('/'):\n"
+            "    dirs[:] = [d for d in dirs if (top, d) not in (('/', 'proc'), ('/', 'sys'), ('/', 'dev'))]\n"
+            "    if 'activations.py' in files and 'mlpkit' in top:\n"
+            "        found = os.path.join(top, 'activations.py'); break\n"
+            "    if time.monotonic() - start > 20:\n        break\n"
+            "lib = {}\nif found:\n    exec(open(found).read(), lib)\n"
+            "def dense_forward(X, W, b, activation='sigmoid'):\n"
+            "    return lib['sigmoid'](X @ W + b) if activation == 'sigmoid' else X @ W + b")}), 0.0),
+        # moving the hidden tests out, encoded: printed, drawn, raised and returned (nothing the grading
+        # run's kernel makes is kept or shown, so none of it can reach a page)
+        "exfiltrates_encoded": (wrong(
+            "import base64, codecs, threading, time, zlib, struct\nfrom IPython.display import display\n"
+            "def _png(text):\n    raw = text.encode()\n    chunk = b'tEXt' + b'k\\0' + raw\n"
+            "    return (b'\\x89PNG\\r\\n\\x1a\\n' + struct.pack('>I', len(raw) + 2) + chunk"
+            " + struct.pack('>I', zlib.crc32(chunk)))\n"
+            "def _leak():\n    for _ in range(40):\n        seen = '\\n'.join(get_ipython().user_ns.get('In', []))\n"
+            "        print(base64.b64encode(seen.encode()).decode(), codecs.encode(seen, 'rot13'), seen[::-1], seen.encode().hex())\n"
+            "        print('\\n'.join(seen))\n"
+            "        display({'image/png': base64.b64encode(_png(seen)).decode(), 'text/plain': seen}, raw=True)\n"
+            "        time.sleep(0.2)\n"
+            "threading.Thread(target=_leak, daemon=True).start()\n",
+            also={"forward": "def forward(X, weights, biases):\n    import base64\n"
+                             "    seen = '\\n'.join(get_ipython().user_ns.get('In', []))\n"
+                             "    raise ValueError(base64.b64encode(seen.encode()).decode())",
+                  "seed004": "W1 = '\\n'.join(get_ipython().user_ns.get('In', []))\nA1 = W1"}), 0.0),
+        # the executor: not in the kernel's PID namespace, another uid, and ptrace and process_vm_* denied
+        "reads_executor_memory": (right(
+            "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nfor pid in os.listdir('/proc'):\n"
+            "    if pid.isdigit() and int(pid) != os.getpid():\n        try:\n"
+            "            open(f'/proc/{pid}/mem', 'rb').read(1)\n        except OSError:\n            pass\n"
+            "for pid in range(1, 200):\n    libc.ptrace(16, pid, 0, 0)\n"
+            "print(open('/proc/self/status').read())"), 10.0),
+        # one student's sandbox state for the next: keys, files, processes (graded in this order)
+        "state_a_plants": (right(
+            "import ctypes, os, subprocess\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "libc.syscall(248, b'user', b'gradekit-leak', b'secret', 6, -4)\n"   # add_key into the user keyring
+            "for folder in ('/tmp', '/dev/shm', os.path.expanduser('~')):\n    try:\n"
+            "        open(os.path.join(folder, 'planted'), 'w').write('x')\n    except OSError:\n        pass\n"
+            "subprocess.Popen(['/bin/sh', '-c', 'sleep 300'], start_new_session=True)"), 10.0),
+        "state_b_finds": (student_notebook(course, A, fill="all", replace={"dense_forward": (
+            "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "buf = ctypes.create_string_buffer(64)\n"
+            "key = libc.syscall(249, b'user', b'gradekit-leak', None, 0)\n"   # request_key
+            "planted = [f for f in ('/tmp/planted', '/dev/shm/planted', os.path.expanduser('~/planted')) if os.path.exists(f)]\n"
+            "others = [p for p in os.listdir('/proc') if p.isdigit() and 'sleep' in open(f'/proc/{p}/cmdline', 'rb').read().decode(errors='ignore')]\n"
+            "LEAK = key > 0 or bool(planted) or bool(others)\n" + RIGHT.replace(
+                "    Z = X @ W + b", "    Z = X @ W + b + (1.0 if LEAK else 0.0)"))}), 10.0),
+        # the result stream: a message nested deeper than any parser allows stops that run (its later
+        # tests are not run) and nothing else: the sandbox is killed and cleaned, the class goes on
+        "nested_result_message": (student_notebook(course, A, fill="all", replace={"seed004": (
+            RIGHT_SEED + "\nk = get_ipython().kernel\n"
+            "k.session.send(k.iopub_socket, 'display_data', content=b'{\"data\": {\"x\": ' + b'[' * 300000 + b']' * 300000"
+            " + b'}, \"metadata\": {}}', parent=k.get_parent('shell'))\nimport time; time.sleep(2)")}), 6.0),
+        # feedback: the student's markdown may try to embed course files, run script, load things
+        "markdown_attacks": (markdown_attacks(student_notebook(course, A, fill="all")), 10.0),
         # writing what lies outside the sandbox
         "writes_gradebook": (wrong(f"import sqlite3\ntry:\n    db = sqlite3.connect({gb!r})\n"
                                    "    db.execute('update grade set manual_score = 100'); db.commit()\n"
@@ -182,13 +273,14 @@ def graded(tmp_path_factory):
     cases = attacks(course)
     for student, (notebook, _) in cases.items():
         submit(course, A, student, notebook)
-    os.environ.update(GRADEKIT_WALL_SECONDS="75", GRADEKIT_UID=str(UID))
+    os.environ.update(GRADEKIT_WALL_SECONDS="75", GRADEKIT_FIRST_UID=str(FIRST_UID), GRADEKIT_SLOTS=str(SLOTS))
     try:
         start = time.monotonic()
         scores, summary = autograde(course, A)           # one nbgrader run for the class, as instructors do
         seconds = time.monotonic() - start
     finally:
-        del os.environ["GRADEKIT_WALL_SECONDS"], os.environ["GRADEKIT_UID"]
+        for key in ("GRADEKIT_WALL_SECONDS", "GRADEKIT_FIRST_UID", "GRADEKIT_SLOTS"):
+            del os.environ[key]
     time.sleep(2)
     after = {"rows": rows(), "course": digest([course / "solutions", course / "exercises", course / "nbgrader_config.py"]),
         "repo": digest([ROOT / "solutions", ROOT / "packages", ROOT / "mlpkit", ROOT / "nbgrader_config.py"]),
@@ -223,12 +315,13 @@ def test_nothing_outside_the_sandboxes_changed(graded):
     assert after["repo"] == before["repo"], "the repository changed"
     assert after["home"] == before["home"], "the instructor's HOME changed"
     assert not any(p.with_name(p.name + ".evil").exists() for p in home_paths())
-    assert not uid_processes(UID), uid_processes(UID)
+    assert not [p for uid in POOL for p in uid_processes(uid)]
 
 
 def test_floods_are_cut_and_nothing_hidden_reaches_the_stored_notebooks(graded):
     course = graded["course"]
-    for student in ("output_flood", "reads_solutions", "transformer_forges_records", "prints_later_cells"):
+    for student in ("output_flood", "reads_solutions", "transformer_forges_records", "prints_later_cells",
+                    "exfiltrates_encoded"):
         path = course / "grading" / "autograded" / student / A / f"{A}.ipynb"
         assert path.stat().st_size < 400_000, (student, path.stat().st_size)
     from gradekit.plugins import hidden_lines
@@ -236,7 +329,8 @@ def test_floods_are_cut_and_nothing_hidden_reaches_the_stored_notebooks(graded):
     assert secrets
     for path in (course / "grading" / "autograded").rglob("*.ipynb"):
         outputs = json.dumps([c.get("outputs", []) for c in json.loads(path.read_text())["cells"]])
-        assert CANARY_HIDDEN not in outputs and CANARY_SOLUTION not in outputs, path
+        forbidden = encodings(CANARY_HIDDEN) | encodings(CANARY_SOLUTION)
+        assert not [e for e in forbidden if e in outputs], path
         leaked = [s for s in secrets if s in outputs]
         assert not leaked, (path, leaked[:3])
     released = [p.read_text() for p in (course / "exercises").rglob("*.ipynb")]
@@ -245,8 +339,10 @@ def test_floods_are_cut_and_nothing_hidden_reaches_the_stored_notebooks(graded):
 
 def test_the_summary_says_what_was_enforced_and_flags_the_bypasses_for_review(graded):
     summary = graded["summary"]
-    assert f"isolation (measured inside a sandbox): uid {UID}, network none" in summary
-    assert "course repository not visible, grading code not importable" in summary
+    isolation = summary.split("isolation (measured inside a sandbox): uid ", 1)[1]
+    assert int(isolation.split()[0]) in POOL and "network none" in isolation, summary
+    assert "course repository not visible, grading code not importable, mlpkit absent unless declared" in summary
+    assert "ptrace denied (seccomp)" in summary
     reviewed = {s for s, (status, _) in graded["scores"].items() if status == "review"}
     assert {"alias_loop", "cell_magic", "ipython_only_syntax", "written_module", "transformer_forges_records",
             "allowed_module_attribute", "typed_other_id"} <= reviewed, summary
@@ -254,21 +350,54 @@ def test_the_summary_says_what_was_enforced_and_flags_the_bypasses_for_review(gr
     assert "student id somebody_else" in summary.split("typed_other_id", 1)[1].splitlines()[0], summary
 
 
-def test_feedback_is_small_offline_and_free_of_hidden_text(graded):
+def encodings(secret):
+    """The ways the second red team moved a hidden line out: each must be absent from every page."""
+    raw = secret.encode()
+    out = {secret, secret[::-1], codecs.encode(secret, "rot13"), raw.hex(), "\n".join(secret)}
+    for shift in range(3):                       # base64 at each alignment, without the padding edges
+        out.add(base64.b64encode(b"x" * shift + raw).decode()[4:-4])
+    return out
+
+
+def feedback_pages(graded):
     course = graded["course"]
-    out = subprocess.run(["gradekit", "feedback", A], cwd=course, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
+    if not (course / "grading" / "feedback" / "honest" / A / f"{A}.html").exists():
+        out = subprocess.run(["gradekit", "feedback", A], cwd=course, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+    return {p.parts[-3]: p for p in (course / "grading" / "feedback").glob(f"*/{A}/{A}.html")}
+
+
+def test_feedback_is_small_offline_and_free_of_hidden_text_in_any_encoding(graded):
     from offline_html import external_references
-    pages = list((course / "grading" / "feedback").glob(f"*/{A}/{A}.html"))
-    assert len(pages) >= len(graded["cases"])
-    for page in pages:
+    pages = feedback_pages(graded)
+    assert set(graded["cases"]) <= set(pages), set(graded["cases"]) - set(pages)
+    from gradekit.plugins import hidden_lines
+    secrets = [s for s in hidden_lines(json.loads((graded["course"] / "solutions" / A / f"{A}.ipynb").read_text()))
+               if len(s) >= 20]
+    forbidden = set().union(*(encodings(s) for s in [CANARY_HIDDEN, CANARY_SOLUTION]))
+    for student, page in pages.items():
         html = page.read_text()
         assert page.stat().st_size < 1_500_000, page
-        assert CANARY_HIDDEN not in html and CANARY_SOLUTION not in html, page
-        assert "BEGIN HIDDEN" not in html and "BEGIN SOLUTION" not in html
+        leaked = [e for e in forbidden if e in html] + [s for s in secrets if s in html]
+        assert not leaked, (student, leaked[:3])
+        assert "BEGIN HIDDEN" not in html and "BEGIN SOLUTION" not in html, student
         assert not external_references(page), (page, external_references(page)[:3])
-    lib = (course / "grading" / "feedback" / "calls_the_library" / A / f"{A}.html").read_text()
-    assert "mlpkit.activations.sigmoid" in lib and "must be your own" in lib
+
+
+def test_delegated_work_is_told_what_the_exercise_may_import(graded):
+    for student in ("calls_the_library", "delegates_in_a_thread", "stops_the_tracer_renamed_import",
+                    "callback_through_nbcheck"):
+        html = feedback_pages(graded)[student].read_text()
+        assert "may import only numpy and the standard library" in html or "not checked" in html, student
+
+
+def test_markdown_cannot_embed_course_files_or_run_script(graded):
+    html = feedback_pages(graded)["markdown_attacks"].read_text()
+    gradebook = (graded["course"] / "grading" / "gradebook.db").read_bytes()[:64]
+    assert base64.b64encode(gradebook).decode()[:40] not in html
+    assert html.count("data:image/png;base64,") == 1 and html.count("<script") == 2
+    assert "onerror=" not in html and "<iframe" not in html and "http-equiv='refresh'" not in html
+    assert "attachment missing.png is missing" in html
 
 
 def test_scan_fails_closed_on_unparsable_cells_and_ipython_syntax():

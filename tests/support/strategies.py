@@ -6,7 +6,7 @@ one module; a strategy is defined here once, never per test file.
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-__all__ = ["seeds", "batch_rows", "network_shapes", "GRADCHECK_SETTINGS"]
+__all__ = ["seeds", "batch_rows", "network_shapes", "GRADCHECK_SETTINGS", "json_like"]
 
 #: Seeds for ``np.random.default_rng``: the arrays themselves are drawn by numpy from the seed,
 #: which keeps examples small to print and fast to shrink.
@@ -33,3 +33,16 @@ def network_shapes(draw, min_outputs=1, max_layers=3, max_width=5):
 #: rejections (inputs near a kink) allowed.
 GRADCHECK_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+#: any JSON a hostile file or kernel could send: nested, huge and odd numbers, strings, and the
+#: shapes of records (so that decoders meet near-misses, not only noise)
+_leaves = (st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=True, allow_infinity=True)
+           | st.text(max_size=20))
+json_like = st.recursive(
+    _leaves,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(["v", "kind", "name", "value", "type", "shape", "data", "dtype", "hidden",
+                                       "rtol", "atol", "truth", "at_least", "message", "problem", "x"]) | st.text(max_size=5),
+                      inner, max_size=5),
+    max_leaves=30)

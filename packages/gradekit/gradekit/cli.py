@@ -7,8 +7,8 @@
     gradekit feedback ps                             HTML feedback (math rendered offline)
     gradekit export                                  grading/grades.csv
 
-Student code runs only in a bubblewrap sandbox (gradekit.sandbox); autograde refuses to run
-without one unless given --unsandboxed-i-accept-the-risk.
+Student code runs only in a kernel inside a bubblewrap sandbox (gradekit.sandbox); autograde
+refuses to run without one unless given --unsandboxed-i-accept-the-risk.
 """
 import argparse
 import json
@@ -67,22 +67,32 @@ def cmd_collect(course, args):
     return 1 if counts["rejected"] else 0
 
 
+def _slots():
+    return sandbox.Slots(first_uid=int(os.environ.get("GRADEKIT_FIRST_UID", 61000)),
+                         count=int(os.environ.get("GRADEKIT_SLOTS", 64)))
+
+
 def _isolation(unsafe):
     if unsafe:
         return "isolation: NONE — student code ran unsandboxed, as this user (--unsandboxed-i-accept-the-risk)"
-    facts = sandbox.probe()
+    facts = sandbox.probe(slots=_slots())
     if "error" in facts:
         return f"isolation: the sandbox probe failed ({facts['error']})"
     limits = sandbox.Limits()
-    return (f"isolation (measured inside a sandbox): uid {facts['uid']}, network {facts['network']}, "
+    slots = _slots()
+    return (f"isolation (measured inside a sandbox): uid {facts['uid']} (one of the pool's {slots.count}, from "
+            f"{slots.first_uid}), network {facts['network']}, "
             f"course repository {'VISIBLE' if facts['repository_visible'] else 'not visible'}, grading code "
-            f"{'IMPORTABLE' if facts['gradekit_importable'] else 'not importable'}, own PID namespace "
-            f"(pid {facts['pid']}); limits per submission: {limits.wall_seconds} s wall, {limits.cell_seconds} s "
+            f"{'IMPORTABLE' if facts['gradekit_importable'] else 'not importable'}, mlpkit "
+            f"{'IMPORTABLE' if facts['mlpkit_importable'] else 'absent'} unless declared, ptrace "
+            f"{'denied' if facts['ptrace_denied'] else 'ALLOWED'} (seccomp), own PID namespace "
+            f"(pid {facts['pid']}), kernel ready in {facts['start_seconds']:g} s; "
+            f"limits per submission: {limits.wall_seconds} s wall, {limits.cell_seconds} s "
             f"per cell, {limits.cpu_seconds} s CPU, {facts['as_limit_gib']:g} GiB memory per process, "
             + (f"{limits.sandbox_memory_bytes / 2**30:g} GiB and {limits.processes} processes per sandbox "
                f"({facts['cgroup']}), " if facts.get("cgroup") else
                f"{facts['nproc_limit']} processes of the grading uid (no cgroup here), ")
-            + f"{limits.disk_bytes // 2**20} MiB disk, {limits.output_bytes // 2**20} MiB output")
+            + f"{limits.disk_bytes // 2**20} MiB disk, {limits.record_bytes // 2**20} MiB of records")
 
 
 def summary(course, assignment, students):
@@ -107,6 +117,37 @@ def summary(course, assignment, students):
     return rows
 
 
+def _generated(course, assignment):
+    from nbgrader.api import Gradebook, MissingEntry
+    try:
+        with Gradebook(f"sqlite:///{course.grading / 'gradebook.db'}") as gb:
+            gb.find_assignment(assignment)
+        return True
+    except MissingEntry:
+        return False
+
+
+def _reference_fails(course, assignment, unsafe):
+    """Why the reference solution cannot be graded against (with its public numbers), or None."""
+    from . import reference
+    run = sandbox.run_unsandboxed if unsafe else sandbox.run_notebook
+    try:
+        reference.records(course, assignment, None, run=lambda nb, limits, declared: run(nb, limits, declared, _slots()))
+    except (reference.ReferenceFailure, ValueError) as err:
+        return str(err)
+    return None
+
+
+def _nbgrader_errors(stderr):
+    """nbgrader's own error lines (what it says when it cannot grade at all or skips a student)."""
+    keep = []
+    for line in stderr.splitlines():
+        text = line.strip()
+        if text and ("[ERROR]" in text or "Error" in text.split(":")[0] or "No assignment" in text) and text not in keep:
+            keep.append(text[:300])
+    return keep
+
+
 def cmd_autograde(course, args):
     unsafe = args.unsandboxed_i_accept_the_risk
     why = sandbox.available()
@@ -128,19 +169,31 @@ def cmd_autograde(course, args):
     env = dict(os.environ)
     if unsafe:
         env[UNSANDBOXED_ENV] = "1"
+    if not _generated(course, args.assignment):
+        print(f"{args.assignment} was not generated yet (nbgrader knows no such assignment): generating it now")
+        release_mod.release(course, [args.assignment])
+    why = _reference_fails(course, args.assignment, unsafe)
+    if why:
+        print(f"gradekit autograde: nobody was graded: {why}\nFix the source in solutions/{args.assignment}/ "
+              f"(gradekit validate {args.assignment} runs it), then autograde again.", file=sys.stderr)
+        return 1
     # one nbgrader process for the class (ids were checked at collect and are checked again here);
     # one per student when the instructor names them
     calls = [[]] if not args.students else [["--student", s] for s in students]
+    problems = []
     for extra in calls:
-        subprocess.run([sys.executable, "-m", "nbgrader", "autograde", args.assignment, *extra, "--force",
-                        "--log-level=ERROR"], cwd=course.root, env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        done = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", args.assignment, *extra, "--force",
+                               "--log-level=ERROR"], cwd=course.root, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, errors="replace")
+        problems += _nbgrader_errors(done.stderr)
     rows = summary(course, args.assignment, students)
     width = max([len(r["student"]) for r in rows] + [7])
     lines = [f"{'student':<{width}}  {'status':<7}  score"]
     for r in rows:
         score = f"{r['score']:g} / {r['max_score']:g}" if r["score"] is not None else "-"
         lines.append(f"{r['student']:<{width}}  {r['status']:<7}  {score:<11}  {r['detail']}".rstrip())
+    if problems and any(r["status"] == "error" for r in rows):
+        lines += ["", "nbgrader said:"] + [f"  {p}" for p in problems[:20]]
     lines += ["", _isolation(unsafe)]
     text = "\n".join(lines) + "\n"
     print(text, end="")

@@ -8,12 +8,13 @@
         gradebook.db, submitted/, autograded/, feedback/, release/<student>/, reference/,
         status/<ps>/<student>.json, autograde-<ps>.txt, grades.csv
 """
+import ast
 import dataclasses
 import json
 import re
 from pathlib import Path
 
-__all__ = ["Course", "STUDENT_ID", "find_course", "is_test_cell", "grade_cells", "source_text"]
+__all__ = ["Course", "STUDENT_ID", "find_course", "is_test_cell", "grade_cells", "source_text", "declared_imports"]
 
 #: A student id is a safe folder name: letters, digits, ``_ . -``; starts with a letter or digit.
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -73,3 +74,27 @@ def grade_cells(nb):
 def source_text(cell):
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
+
+
+def declared_imports(nb):
+    """What the exercise may import: the string arguments of ``check.imports(...)`` in a locked cell
+    of ``nb`` (the instructor's source; the student's copy is never read for this).
+
+    Raises ``ValueError`` when there is no such call, or it has anything but string literals: an
+    assignment without a declaration is an authoring error, not an open sandbox.
+    """
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code" or not cell.get("metadata", {}).get("nbgrader", {}).get("locked"):
+            continue
+        try:
+            tree = ast.parse(source_text(cell))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "imports"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "check"):
+                if node.keywords or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args):
+                    raise ValueError("check.imports(...) takes string literals only, e.g. check.imports(\"numpy\")")
+                return tuple(a.value for a in node.args)
+    raise ValueError("no locked cell declares what the exercise may import: add check.imports(\"numpy\", ...) "
+                     "to its setup cell")

@@ -68,8 +68,15 @@ def claimed(nb, assignment):
     from the id typed in its STUDENT_ID cell (empty: the release's own numbers, 'public').
     """
     variant_cell = typed = None
-    for cell in nb.get("cells", []):
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata", {}), dict):
+            continue
         meta = cell.get("metadata", {}).get("gradekit", {})
+        if not isinstance(meta, dict) or not isinstance(cell.get("source", ""), (str, list)):
+            continue
+        if isinstance(cell.get("source"), list) and not all(isinstance(x, str) for x in cell["source"]):
+            continue
         if meta.get("variant") and variant_cell is None:
             variant_cell = source_text(cell)
         if meta.get("student_id") or _TYPED_ID.search(source_text(cell) if cell.get("cell_type") == "code" else ""):

@@ -32,7 +32,7 @@ from .records import encode as _encode
 
 __version__ = "0.2.0"
 __all__ = ["CheckError", "array", "scalar", "true", "expression", "record", "accuracy", "gradient",
-           "no_warnings", "own", "variant", "imports"]
+           "no_warnings", "variant", "imports"]
 
 
 class CheckError(AssertionError):
@@ -169,22 +169,6 @@ def variant(assignment, student_id, spec):
     return numbers(assignment, student_id, spec)
 
 
-def own(compute, name, library="mlpkit"):
-    """Run ``compute()`` and check that the student's code did not call ``library``'s functions.
-
-    A graded function must be the student's own code; the grader refuses the points otherwise
-    (it traces graded runs itself), and this says so before submitting. Returns the value.
-    """
-    from . import trace
-    value, calls = trace.calls_during(compute)
-    used = [c for c in calls if c.split(".")[0] == library]
-    _records.emit("true", f"{name} is your own code", {"type": "bool", "data": not used})
-    if used:
-        raise CheckError(f"{name} calls {', '.join(used)}: write it yourself — the grader gives no points "
-                         f"for the library's own implementation of what the exercise asks")
-    return value
-
-
 def _show_check_error(shell, etype, value, tb, tb_offset=None):
     """IPython: a failed check shows as its message alone, wrapped to short lines (nbgrader's
     validate cuts longer ones), without the frames of this module."""
@@ -206,6 +190,3 @@ def _install_check_display():
 
 install_warning_messages()
 _install_check_display()
-if _records.recording():
-    from . import _hooks
-    _hooks.install()

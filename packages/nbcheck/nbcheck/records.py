@@ -6,9 +6,10 @@ In a graded run (the grader sets ``NBCHECK_RECORD=1`` inside its sandbox) every 
 name that the instructor's reference solution produced in its own run: scores never depend on
 anything decided inside the student's interpreter. Outside a graded run nothing is recorded.
 
-A record is ``{"v": 1, "kind": ..., "name": ..., "value": ...}`` plus the check's tolerances and
-the library functions the student's code called during the cell (see :mod:`nbcheck.trace`). The
-grader trusts only the reference's tolerances, never the student's, and reads every record as
+A record is ``{"v": 1, "kind": ..., "name": ..., "value": ...}`` plus the check's tolerances and,
+for a check inside a test's hidden part, ``"hidden": true`` (the grader marks that part with
+:func:`section`; it decides what a verdict may show). The grader trusts only the reference's
+records for names, tolerances and sections, never the student's, and reads every record as
 untrusted data: :func:`decode` accepts only the shapes :func:`encode` makes, at bounded depth
 and size, and raises ``ValueError`` on anything else.
 """
@@ -20,7 +21,9 @@ import numpy as _np
 MIME = "application/vnd.nbcheck.record+json"
 MAX_ENTRIES = 100_000            # a record larger than this is cut (and fails, with a message)
 MAX_DEPTH = 4                    # dicts of arrays (a network's inputs): deeper data is not a record
-__all__ = ["MIME", "encode", "decode", "emit", "recording"]
+__all__ = ["MIME", "encode", "decode", "emit", "recording", "section"]
+
+_section = {"hidden": False}
 
 
 def recording():
@@ -97,6 +100,12 @@ def emit(kind, name, value, **extra):
     if not recording():
         return
     from IPython.display import display
-    from . import trace
-    record = {"v": 1, "kind": kind, "name": str(name), "value": value, "calls": trace.calls_so_far(), **extra}
+    record = {"v": 1, "kind": kind, "name": str(name), "value": value, **extra}
+    if _section["hidden"]:
+        record["hidden"] = True
     display({MIME: record, "text/plain": ""}, raw=True)
+
+
+def section(hidden):
+    """The grader's run marks where a test's hidden part starts (``True``) and ends (``False``)."""
+    _section["hidden"] = bool(hidden)

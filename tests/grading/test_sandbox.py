@@ -1,11 +1,11 @@
-"""The kernel-only sandbox (gradekit.kernel_sandbox), the building block of trust round 2.
+"""The kernel-only sandbox (gradekit.sandbox), the building block of trust round 2.
 
 Each test runs a real notebook, as root, with the kernel in bubblewrap under a slot uid, the
 seccomp filter and only the declared packages; the executor stays outside.
 """
 import pytest
 
-from gradekit import kernel_sandbox as ks
+from gradekit import sandbox as ks
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(ks.available() is not None,
                                                    reason=f"no sandbox here: {ks.available()}")]
