@@ -204,8 +204,9 @@ get_ipython().input_transformers_post.append(_forge)''')
         "escapes_in_background": (right("import subprocess, os\nsubprocess.Popen(['/bin/sh', '-c', 'sleep 120'], start_new_session=True)\n"
                                         "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        import time; time.sleep(120)\n"
                                         "    os._exit(0)"), 10.0),
-        "holds_the_result_pipe": (right("import os, subprocess\nfor fd in os.listdir(f'/proc/{os.getppid()}/fd'):\n"
-                                        "    try:\n        subprocess.Popen(['sleep', '120'], stdout=open(f'/proc/{os.getppid()}/fd/{fd}', 'w'))\n"
+        "holds_the_result_pipe": (right("import os, subprocess\nfor pid in (os.getppid(), 1):\n    try:\n"
+                                        "        for fd in os.listdir(f'/proc/{pid}/fd'):\n"
+                                        "            subprocess.Popen(['sleep', '120'], stdout=open(f'/proc/{pid}/fd/{fd}', 'w'))\n"
                                         "    except OSError:\n        pass"), 10.0),
         # floods
         "output_flood": (right("print('x' * 50_000_000)\nfor i in range(20_000):\n    print('spam', i)"), 10.0),

@@ -79,3 +79,16 @@ def test_the_declared_import_message_is_the_same_in_a_students_own_run():
             "import json, numpy\nprint('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "`import mlpkit` is not allowed in this exercise: it may import numpy" in out and out.endswith("ok\n"), out
+
+
+def test_a_message_nested_too_deep_stops_that_run_and_nothing_else():
+    """The standard library's JSON parser can crash a process on deep nesting: such a frame is
+    refused before it is parsed, the run stops there, and what came before is kept."""
+    send = ("k = get_ipython().kernel\n"
+            "k.session.send(k.iopub_socket, 'display_data', content=b'{\"data\": {\"x\": ' + b'[' * 300000"
+            " + b']' * 300000 + b'}, \"metadata\": {}}', parent=k.get_parent('shell'))\nimport time; time.sleep(2)")
+    r = run("import nbcheck as check\ncheck.record('a', 1.0)", send, "check.record('b', 2.0)")
+    assert r.status == "error" and "nested deeper" in r.detail, r.detail
+    assert [rec["name"] for rec in record_of(r, 0)] == ["a"] and not record_of(r, 2)
+    assert not ks.Slots.processes(r.uid)
+    assert ks.bounded_unpack(b'{"a": [[1, 2], {"b": "[[["}]}') == {"a": [[1, 2], {"b": "[[["}]}

@@ -515,6 +515,27 @@ def _kept(output, budget):
     return None
 
 
+MAX_NESTING = 64        # a record is 4 deep, a message's wrapping adds a few
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+
+
+def bounded_unpack(data):
+    """jupyter_client's unpacker, for bytes a hostile kernel wrote: a frame nested deeper than
+    :data:`MAX_NESTING` raises ``ValueError`` before any parser sees it (the standard library's
+    JSON parser can crash the process on deep nesting; orjson refuses it, then jupyter_client
+    falls back to that parser). Brackets inside strings do not count."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", errors="replace")
+    data = bytes(data)
+    if data.count(b"[") + data.count(b"{") > MAX_NESTING:
+        import numpy as np
+        b = np.frombuffer(_JSON_STRING.sub(b'""', data), np.uint8)
+        step = (b == 91).astype(np.int32) + (b == 123) - (b == 93) - (b == 125)
+        if step.size and int(np.cumsum(step).max()) > MAX_NESTING:
+            raise ValueError(f"a kernel message nested deeper than {MAX_NESTING} levels")
+    return json.loads(data)
+
+
 def _client_class():
     from nbclient import NotebookClient
 
@@ -619,6 +640,7 @@ def _run_in_slot(notebook, limits, declared, uid):
     context = zmq.asyncio.Context()
     context.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes)
     km.context = context
+    km.session.unpack = bounded_unpack        # every frame of every message the kernel sends
     client = _client_class()(nb, km=km, timeout=limits.cell_seconds, allow_errors=True,
                              interrupt_on_timeout=True, record_timing=False, startup_timeout=60,
                              shutdown_kernel="immediate", kernel_name="gradekit-sandbox",
@@ -639,6 +661,8 @@ def _run_in_slot(notebook, limits, declared, uid):
                                        f"{limits.cell_seconds} s in a cell)")
         elif isinstance(err, CellTimeoutError):
             status, detail = "timeout", f"a cell ran longer than {limits.cell_seconds} s and ignored the interrupt"
+        elif isinstance(err, ValueError) and "nested deeper" in str(err):
+            status, detail = "error", f"the kernel sent a message nested deeper than {MAX_NESTING} levels: the run stopped there"
         else:
             status, detail = "error", f"the run stopped: {type(err).__name__}"
     finally:
