@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import strategies
 from gradekit import collect, feedback, variants
 from gradekit.course import Course
+from grading_support import elements
 from nbcheck.records import decode
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -142,18 +143,6 @@ def test_feedback_pages_are_rendered_where_no_file_can_be_read(tmp_path, monkeyp
         feedback._render_isolated(data_for(b"{}"))
     monkeypatch.setattr(feedback, "render_page", original)
     assert "a test" in feedback._render_isolated(data_for(b"{}"))
-
-
-def elements(page):
-    """[(tag, {attribute: value})] of every element of an HTML page."""
-    from html.parser import HTMLParser
-    found = []
-
-    class Parser(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            found.append((tag, {k: v or "" for k, v in attrs}))
-    Parser().feed(page)
-    return found
 
 
 def encodings(secret):

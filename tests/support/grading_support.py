@@ -87,3 +87,15 @@ def autograde(course, assignment, students=()):
                 score = None
             scores[student] = (status, score)
     return scores, result.stdout
+
+
+def elements(page):
+    """[(tag, {attribute: value})] of every element of an HTML page."""
+    from html.parser import HTMLParser
+    found = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, {k: v or "" for k, v in attrs}))
+    Parser().feed(page)
+    return found
