@@ -477,3 +477,9 @@ def test_feedback_renders_its_math_in_chromium_with_the_network_blocked(graded):
     finally:
         server.shutdown()
     assert not blocked and not failed, (blocked, failed)
+
+
+def test_an_unattempted_exercise_is_said_to_be_so(graded):
+    html = feedback_pages(graded)["partial"].read_text()
+    assert "not attempted yet: your code above still raises NotImplementedError" in html
+    assert "NameError" not in html

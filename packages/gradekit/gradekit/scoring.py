@@ -35,7 +35,7 @@ KNOWN_ERRORS = frozenset({
 def error_phrase(ename, declared=()):
     """What a verdict says about an error the student's run showed in a cell: its name only."""
     if ename == "NotImplementedError":
-        return "not attempted yet: the function still raises NotImplementedError"
+        return "not attempted yet: your code above still raises NotImplementedError"
     if ename in ("ModuleNotFoundError", "NotAllowedImport", "ImportError"):
         allowed = ", ".join(sorted({d.split("[")[0] for d in declared})) or "nothing"
         return f"{ename}: this exercise may import only {allowed} and the standard library"
