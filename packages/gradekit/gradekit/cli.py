@@ -67,21 +67,15 @@ def cmd_collect(course, args):
     return 1 if counts["rejected"] else 0
 
 
-def _slots():
-    return sandbox.Slots(first_uid=int(os.environ.get("GRADEKIT_FIRST_UID", 61000)),
-                         count=int(os.environ.get("GRADEKIT_SLOTS", 64)))
-
-
 def _isolation(unsafe):
     if unsafe:
         return "isolation: NONE — student code ran unsandboxed, as this user (--unsandboxed-i-accept-the-risk)"
-    facts = sandbox.probe(slots=_slots())
+    facts = sandbox.probe()
     if "error" in facts:
         return f"isolation: the sandbox probe failed ({facts['error']})"
     limits = sandbox.Limits()
-    slots = _slots()
-    return (f"isolation (measured inside a sandbox): uid {facts['uid']} (one of the pool's {slots.count}, from "
-            f"{slots.first_uid}), network {facts['network']}, "
+    return (f"isolation (measured inside a sandbox): uid {facts['uid']} (one of the pool's {sandbox.SLOT_COUNT}, "
+            f"from {sandbox.FIRST_UID}), network {facts['network']}, "
             f"course repository {'VISIBLE' if facts['repository_visible'] else 'not visible'}, grading code "
             f"{'IMPORTABLE' if facts['gradekit_importable'] else 'not importable'}, mlpkit "
             f"{'IMPORTABLE' if facts['mlpkit_importable'] else 'absent'} unless declared, ptrace "
@@ -132,7 +126,7 @@ def _reference_fails(course, assignment, unsafe):
     from . import reference
     run = sandbox.run_unsandboxed if unsafe else sandbox.run_notebook
     try:
-        reference.records(course, assignment, None, run=lambda nb, limits, declared: run(nb, limits, declared, _slots()))
+        reference.records(course, assignment, None, run=run)
     except (reference.ReferenceFailure, ValueError) as err:
         return str(err)
     return None

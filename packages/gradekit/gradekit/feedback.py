@@ -33,12 +33,12 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from .collect import MAX_BYTES as MAX_SUBMISSION_BYTES
 from .course import grade_cells, source_text
 
 __all__ = ["generate", "render_page", "visible_source", "MATHJAX"]
 
 MATHJAX = "_mathjax"
-MAX_SUBMISSION_BYTES = 20 * 1024 ** 2
 MAX_TEXT = 20_000                 # characters of one output shown
 MAX_IMAGE = 2 * 1024 ** 2         # bytes of one image shown
 FEEDBACK_UID = int(os.environ.get("GRADEKIT_FEEDBACK_UID", 65534))

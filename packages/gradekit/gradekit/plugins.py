@@ -27,13 +27,12 @@ from nbformat.notebooknode import from_dict
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
-from . import sandbox, reference, scan, scoring, variants
+from . import reference, sandbox, scan, scoring, variants
+from .collect import MAX_BYTES as MAX_SUBMISSION_BYTES
 from .course import Course, declared_imports, grade_cells, source_text
 from .sandbox import UNSANDBOXED_ENV
 
 __all__ = ["SandboxedExecute", "UNSANDBOXED_ENV", "hidden_lines"]
-
-MAX_SUBMISSION_BYTES = 20 * 1024 ** 2
 
 
 def hidden_lines(source):
@@ -60,21 +59,14 @@ def _verdict_output(verdict):
     return {"output_type": "error", "ename": "CheckFailed", "evalue": text, "traceback": [f"CheckFailed:\n{text}"]}
 
 
-def _env_int(name, default):
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
 class SandboxedExecute(NbGraderPreprocessor):
     """Run the submission's kernel in a sandbox; score it outside (see the module docstring)."""
 
-    wall_seconds = Integer(_env_int("GRADEKIT_WALL_SECONDS", 300), help="one notebook's whole run").tag(config=True)
+    wall_seconds = Integer(sandbox.env_int("GRADEKIT_WALL_SECONDS", 300), help="one notebook's whole run").tag(config=True)
     cell_seconds = Integer(30, help="one cell, before the kernel is interrupted").tag(config=True)
-    first_uid = Integer(_env_int("GRADEKIT_FIRST_UID", 61000),
+    first_uid = Integer(sandbox.FIRST_UID,
                         help="the first uid of the sandbox slots' pool (one uid per concurrent sandbox)").tag(config=True)
-    slot_count = Integer(_env_int("GRADEKIT_SLOTS", 64), help="how many uids the pool has").tag(config=True)
+    slot_count = Integer(sandbox.SLOT_COUNT, help="how many uids the pool has").tag(config=True)
 
     def limits(self):
         return sandbox.Limits(wall_seconds=self.wall_seconds, cell_seconds=self.cell_seconds)
@@ -137,7 +129,7 @@ class SandboxedExecute(NbGraderPreprocessor):
             if cell.cell_type != "code":
                 continue
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-            errors = [o.get("ename") for o in result.cells.get(index, []) if o.get("output_type") == "error"]
+            errors = result.errors(index)
             if cell.metadata.get("nbgrader", {}).get("solution"):
                 unattempted = unattempted or errors[:1] == ["NotImplementedError"]
             if gid in tests and not cell.metadata.get("nbgrader", {}).get("solution"):
@@ -165,7 +157,7 @@ class SandboxedExecute(NbGraderPreprocessor):
                                         f"(student id {claimed[1]}), not this student's own ({status['variant']})")
             if any(not v["ok"] for v in verdicts.values()):
                 status["note"] = note                 # shown once, at the top of the feedback
-        findings = scan.review(nb, result.files)
+        findings = scan.review(nb)
         status["review"] += [f"{label} line {line}: {reason}" for label, line, reason in findings[:10]]
         if result.status != "ok":
             status["detail"] = result.detail

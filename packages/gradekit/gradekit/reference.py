@@ -55,14 +55,13 @@ def records(course, assignment, student, limits=sandbox.Limits(), run=sandbox.ru
     found = scoring.records_by_cell(nb["cells"], result.cells)
     failures = []
     for index, cell in enumerate(nb["cells"]):
+        errors = result.errors(index)
         if not is_test_cell(cell) and cell["cell_type"] == "code":
-            errors = [o.get("ename") for o in result.cells.get(index, []) if o.get("output_type") == "error"]
             if errors:
                 failures.append(f"cell {index} ({cell['metadata'].get('nbgrader', {}).get('grade_id', 'unnamed')}) "
                                 f"raises {errors[0]}")
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in found:
-            errors = [o.get("ename") for o in result.cells.get(index, []) if o.get("output_type") == "error"]
             if errors or index not in result.cells:
                 failures.append(f"test {gid}: {'raises ' + errors[0] if errors else 'did not run'}")
             elif not found[gid]:

@@ -52,7 +52,8 @@ import time
 from pathlib import Path
 
 
-__all__ = ["Limits", "RunResult", "Slots", "available", "probe", "run_notebook", "kernel_command", "site_binds"]
+__all__ = ["Limits", "RunResult", "Slots", "available", "probe", "run_notebook", "run_unsandboxed", "kernel_command",
+           "site_binds", "bounded_unpack", "FIRST_UID", "SLOT_COUNT"]
 
 BWRAP = os.environ.get("GRADEKIT_BWRAP", "bwrap")           # tests point this elsewhere to see the refusal
 UNSANDBOXED_ENV = "GRADEKIT_UNSANDBOXED_I_ACCEPT_THE_RISK"   # set only by autograde's loudly named flag
@@ -63,6 +64,19 @@ MIME = "application/vnd.nbcheck.record+json"
 KERNEL_RUNTIME = ("ipykernel",)  # what every kernel needs besides the declared packages
 COURSE_PACKAGES = ("nbcheck", "mlpkit")   # the course's own packages (bound from their source folders)
 ALWAYS = ("nbcheck",)
+
+
+def env_int(name, default):
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+#: the uid pool's default range (nbgrader_config.py's ``c.SandboxedExecute.first_uid`` /
+#: ``slot_count`` set it for autograde; these environment variables override the defaults)
+FIRST_UID = env_int("GRADEKIT_FIRST_UID", 61000)
+SLOT_COUNT = env_int("GRADEKIT_SLOTS", 64)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,10 +100,13 @@ class RunResult:
     cells: dict                      # index -> list of outputs kept (records and errors, as dicts)
     status: str                      # "ok", "timeout", "error"
     detail: str = ""
-    files: list = dataclasses.field(default_factory=list)   # files the notebook left in /tmp and HOME
     seconds: float = 0.0
     start_seconds: float = 0.0       # until the kernel answered
     uid: int = -1                    # the slot's uid (cleaned again before anyone else gets it)
+
+    def errors(self, index):
+        """The names of the errors code cell ``index`` showed (empty if none, or if it did not run)."""
+        return [o.get("ename") for o in self.cells.get(index, []) if o.get("output_type") == "error"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,7 +232,7 @@ class Slots:
     sandbox leaves behind survives into the next one.
     """
 
-    def __init__(self, first_uid=61000, count=64, lock_dir="/run/gradekit-slots"):
+    def __init__(self, first_uid=FIRST_UID, count=SLOT_COUNT, lock_dir="/run/gradekit-slots"):
         self.first_uid, self.count, self.lock_dir = int(first_uid), int(count), Path(lock_dir)
 
     @contextlib.contextmanager
@@ -312,8 +329,9 @@ def _dirs(path):
     return args
 
 
-class _BaseCgroup:
-    """A memory + pids cgroup for one sandbox (cgroup v2, else v1), or nothing where neither works.
+class _Cgroup:
+    """A memory + pids cgroup for one sandbox (cgroup v2, else v1), or nothing where neither works;
+    emptied with ``cgroup.kill`` (where the kernel has it) before it is removed, whatever the run did.
 
     rlimits bound each process; only a cgroup bounds the sandbox as a whole (64 processes of
     4 GiB each would otherwise be allowed 256 GiB together).
@@ -354,26 +372,6 @@ class _BaseCgroup:
         if not self.dirs:
             return None
         return "cgroup v1" if self.dirs[0].parent.name == "memory" else "cgroup v2"
-
-    def enter(self):
-        """In the child, before exec: move this process (and so all it starts) into the cgroup."""
-        for folder in self.dirs:
-            (folder / "cgroup.procs").write_text(str(os.getpid()))
-
-    def close(self):
-        for folder in self.dirs:
-            for _ in range(50):                  # the killed processes take a moment to leave
-                try:
-                    folder.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.02)
-        self.dirs = []
-
-
-class _Cgroup(_BaseCgroup):
-    """The memory + pids cgroup, emptied with ``cgroup.kill`` (where the kernel has it)
-    before it is removed, whatever the run did."""
 
     def kill(self):
         for folder in self.dirs:
@@ -503,8 +501,7 @@ def _kept(output, budget):
     bytes left) and error names; everything else is dropped."""
     kind = output.get("output_type")
     if kind == "error":
-        return {"output_type": "error", "ename": str(output.get("ename", ""))[:100],
-                "evalue": str(output.get("evalue", ""))[:500]}
+        return {"output_type": "error", "ename": str(output.get("ename", ""))[:100]}
     if kind in ("display_data", "execute_result"):
         record = output.get("data", {}).get(MIME)
         if isinstance(record, dict):
@@ -681,8 +678,7 @@ def _run_in_slot(notebook, limits, declared, uid):
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and (cell.get("execution_count") is not None or cell.outputs):
             cells[index] = [dict(o) for o in cell.outputs]
-    files = []                                   # the tmpfs folders vanish with the sandbox
-    return RunResult(cells=cells, status=status, detail=detail, files=files, seconds=time.monotonic() - started,
+    return RunResult(cells=cells, status=status, detail=detail, seconds=time.monotonic() - started,
                      start_seconds=client.started_after, uid=uid)
 
 
